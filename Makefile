@@ -1,0 +1,35 @@
+# Two commands: `make run` and `make test`. Everything they need is installed on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Reinstall when the dependency list changes.
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+NODE_STAMP := extension/node_modules/.installed-$(shell sha1sum extension/package-lock.json | cut -c1-12)
+
+.PHONY: run test install clean
+
+run: $(STAMP)
+	$(BIN)/telltale run
+
+test: $(STAMP) $(NODE_STAMP)
+	$(BIN)/ruff check backend tests
+	cd extension && npm test
+	bash .ci/ensure-postgres
+	$(BIN)/python -m pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	rm -f $(VENV)/.installed-*
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(NODE_STAMP): extension/package-lock.json
+	cd extension && npm ci --no-audit --no-fund
+	touch $@
+
+clean:
+	rm -rf $(VENV) backend/*.egg-info .pytest_cache extension/node_modules extension/dist

@@ -1,0 +1,1 @@
+"""Telltale: self-hosted email open and click tracking."""

@@ -1,0 +1,1 @@
+"""Users, API tokens and pairing codes (later: Google and Microsoft sign-in)."""

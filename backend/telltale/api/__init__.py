@@ -1,0 +1,1 @@
+"""JSON API for the extension, under /api/v1."""

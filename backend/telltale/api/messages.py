@@ -1,0 +1,118 @@
+"""Messages as the extension sees them: register a send, list, read, change, delete."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ..sources import COUNTED_SOURCES, SENDER_REASON, SENDER_VIEW_WINDOW
+from ..store import messages as queries
+from ..store.events import record_sender_view
+from ..store.models import Event, Message
+from .errors import not_found
+from .schemas import EventOut, LinkOut, MessageCreated, MessageDetail, MessageIn, MessageOut, MessagePage, TrackedLink
+
+
+def create(call) -> tuple[MessageCreated, int]:
+    body: MessageIn = call.body
+    now = datetime.now(UTC)
+    fields = body.model_dump(include={"subject", "recipients", "client_ref", "thread_ref", "tracking", "notify"})
+    message = queries.add_message(
+        call.session, call.user.id, {**fields, "sent_at": body.sent_at or now, "created_at": now}, body.links, body.tags
+    )
+    signer, base = call.services.signer, call.services.settings.public_url
+    created = MessageCreated(
+        id=message.id,
+        pixel_url=f"{base}/p/{signer.pixel_token(message.id)}.gif",
+        links=[
+            TrackedLink(url=url, tracked_url=f"{base}/l/{signer.link_token(message.id, i, url)}")
+            for i, url in enumerate(body.links)
+        ],
+    )
+    if body.per_recipient:
+        created.recipient_pixel_urls = [
+            f"{base}/p/{signer.pixel_token(message.id, i)}.gif" for i in range(len(body.recipients))
+        ]
+    return created, 201
+
+
+def index(call) -> tuple[MessagePage, int]:
+    query = call.query
+    rows = queries.page_of_messages(
+        call.session, call.user.id, limit=query.limit + 1, before=query.before, tag=query.tag, state=query.state
+    )
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    return MessagePage(items=[_out(m) for m in rows], next_before=rows[-1].id if more else None), 200
+
+
+def show(call, message_id: int) -> tuple[MessageDetail, int]:
+    message = _owned(call, message_id)
+    events = queries.events_of(call.session, message.id)
+    return MessageDetail(**_out(message).model_dump(), events=[_event(e) for e in events]), 200
+
+
+def change(call, message_id: int) -> tuple[MessageOut, int]:
+    message = _owned(call, message_id)
+    patch = call.body.model_dump(exclude_unset=True)
+    if "tags" in patch:
+        queries.set_tags(message, patch.pop("tags") or [])
+    for name, value in patch.items():
+        if value is not None or name in ("client_ref", "thread_ref"):
+            setattr(message, name, value)
+    call.session.flush()
+    return _out(message), 200
+
+
+def sender_viewed(call, message_id: int) -> tuple[MessageOut, int]:
+    message = _owned(call, message_id)
+    viewed_at = call.body.at or datetime.now(UTC)
+    record_sender_view(call.session, message, viewed_at, SENDER_VIEW_WINDOW, COUNTED_SOURCES, SENDER_REASON)
+    call.session.flush()
+    return _out(message), 200
+
+
+def remove(call, message_id: int) -> tuple[None, int]:
+    queries.remove_message(call.session, _owned(call, message_id))
+    return None, 204
+
+
+def _owned(call, message_id: int) -> Message:
+    message = queries.owned_message(call.session, call.user.id, message_id)
+    if message is None:
+        raise not_found(f"message {message_id}")
+    return message
+
+
+def _out(message: Message) -> MessageOut:
+    return MessageOut(
+        id=message.id,
+        subject=message.subject,
+        recipients=message.recipients,
+        sent_at=message.sent_at,
+        client_ref=message.client_ref,
+        thread_ref=message.thread_ref,
+        tracking=message.tracking,
+        notify=message.notify,
+        tags=sorted(tag.tag for tag in message.tags),
+        state=queries.state_of(message),
+        opens=message.opens,
+        clicks=message.clicks,
+        first_open_at=message.first_open_at,
+        last_open_at=message.last_open_at,
+        links=[LinkOut(index=link.position, url=link.url, clicks=link.clicks) for link in message.links],
+    )
+
+
+def _event(event: Event) -> EventOut:
+    return EventOut(
+        id=event.id,
+        kind=event.kind,
+        at=event.occurred_at,
+        source=event.source,
+        reason=event.reason,
+        ip=event.ip,
+        user_agent=event.user_agent,
+        method=event.method,
+        recipient=event.recipient,
+        link_index=event.link_position,
+        url=event.url,
+    )

@@ -1,0 +1,130 @@
+"""Every API route in one table; the same table registers the views and describes them in OpenAPI."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from pydantic import BaseModel, ValidationError
+
+from ..accounts.tokens import user_for_token
+from ..services import Services, services
+from . import messages, pairing, settings
+from .errors import ApiError, from_validation
+from .schemas import (
+    MessageCreated,
+    MessageDetail,
+    MessageIn,
+    MessageOut,
+    MessagePage,
+    MessagePatch,
+    MessageQuery,
+    PairIn,
+    PairOut,
+    SenderViewIn,
+    SettingsOut,
+    SettingsPatch,
+)
+
+PREFIX = "/api/v1"
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Callable[..., tuple[Any, int]]
+    summary: str
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    auth: bool = True
+
+
+ROUTES = [
+    Route("POST", "/pair", pairing.pair, "Trade a pairing code for an API token", PairIn, response=PairOut, auth=False),
+    Route("POST", "/messages", messages.create, "Register a message and get its signed pixel and link URLs",
+          MessageIn, response=MessageCreated, status=201),
+    Route("GET", "/messages", messages.index, "List messages, newest first", query=MessageQuery, response=MessagePage),
+    Route("GET", "/messages/<int:message_id>", messages.show, "Read a message with its events", response=MessageDetail),
+    Route("PATCH", "/messages/<int:message_id>", messages.change, "Change tracking, notifications, tags or references",
+          MessagePatch, response=MessageOut),
+    Route("DELETE", "/messages/<int:message_id>", messages.remove, "Delete a message and its events", status=204),
+    Route("POST", "/messages/<int:message_id>/sender-views", messages.sender_viewed,
+          "Report that the sender viewed the message: hits around that moment are theirs", SenderViewIn,
+          response=MessageOut),
+    Route("GET", "/settings", settings.show, "Read notification settings", response=SettingsOut),
+    Route("PATCH", "/settings", settings.change, "Change time zone, re-open period, quiet hours or digest",
+          SettingsPatch, response=SettingsOut),
+]
+
+
+@dataclass
+class Call:
+    """What a handler gets: the transaction, the caller, and the validated input."""
+
+    services: Services
+    session: Any
+    user: Any = None
+    body: BaseModel | None = None
+    query: BaseModel | None = None
+
+
+def blueprint() -> Blueprint:
+    bp = Blueprint("api", __name__, url_prefix=PREFIX)
+    for route in ROUTES:
+        bp.add_url_rule(
+            route.path, endpoint=f"{route.handler.__module__.rpartition('.')[2]}_{route.handler.__name__}",
+            view_func=_view(route), methods=[route.method],
+        )
+    return bp
+
+
+def _view(route: Route):
+    def view(**params):
+        svc = services()
+        # Read the body before the transaction opens, so a slow client holds no connection; judge it
+        # only after the caller is known, so strangers learn nothing about the API but "401".
+        raw = request.get_data(cache=False) if route.body else b""
+        with svc.sessions.begin() as session:
+            user = _caller(session) if route.auth else None
+            body = _parse_body(route.body, raw) if route.body else None
+            query = _parse_query(route.query) if route.query else None
+            result, status = route.handler(Call(svc, session, user, body, query), **params)
+            payload = None if result is None else result.model_dump(mode="json")
+        if payload is None:
+            return Response(status=status)
+        response = jsonify(payload)
+        response.status_code = status
+        return response
+
+    return view
+
+
+def _parse_body(model: type[BaseModel], raw: bytes) -> BaseModel:
+    if request.mimetype != "application/json":
+        raise ApiError(415, "unsupported_media_type", "send the request body as application/json")
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        raise from_validation(exc) from None
+
+
+def _parse_query(model: type[BaseModel]) -> BaseModel:
+    try:
+        return model.model_validate(request.args.to_dict())
+    except ValidationError as exc:
+        raise from_validation(exc) from None
+
+
+def _caller(session):
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(401, "unauthorized", "send an API token as 'Authorization: Bearer <token>'")
+    user = user_for_token(session, token.strip())
+    if user is None:
+        raise ApiError(401, "unauthorized", "the API token is unknown or revoked")
+    return user

@@ -1,0 +1,180 @@
+"""Request and response shapes: they validate requests and generate the OpenAPI document."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from ..errors import BadTarget
+from ..tokens import validate_target
+
+STATES = ("untracked", "sent", "opened", "clicked")
+State = Literal["untracked", "sent", "opened", "clicked"]
+Recipient = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Ref = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+
+
+def _target(url: str) -> str:
+    # Pydantic reports only ValueErrors against the exact list item; anything else escapes as a 500.
+    try:
+        return validate_target(url)
+    except BadTarget as exc:
+        raise ValueError(str(exc)) from None
+
+
+TargetUrl = Annotated[str, AfterValidator(_target)]
+
+
+class Strict(BaseModel):
+    # Strict: "true" is not a boolean and "5" is not a number; unknown fields are mistakes.
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class PairIn(Strict):
+    code: Annotated[str, StringConstraints(min_length=4, max_length=32)]
+
+
+class PairOut(BaseModel):
+    token: str
+
+
+class MessageIn(Strict):
+    subject: Annotated[str, StringConstraints(max_length=998)] = ""
+    recipients: Annotated[list[Recipient], Field(max_length=500)]
+    links: Annotated[list[TargetUrl], Field(max_length=500)] = []
+    # A time without a zone could be anyone's local time: refuse it rather than guess.
+    sent_at: AwareDatetime | None = Field(default=None, description="When the message was sent; defaults to now")
+    client_ref: Ref | None = None
+    thread_ref: Ref | None = None
+    tracking: bool = True
+    notify: bool = True
+    tags: Annotated[list[Tag], Field(max_length=20)] = []
+    per_recipient: bool = Field(default=False, description="Also issue one pixel URL per recipient")
+
+
+class TrackedLink(BaseModel):
+    url: str
+    tracked_url: str
+
+
+class MessageCreated(BaseModel):
+    id: int
+    pixel_url: str
+    links: list[TrackedLink]
+    recipient_pixel_urls: list[str] | None = None
+
+
+class MessagePatch(Strict):
+    tracking: bool | None = None
+    notify: bool | None = None
+    tags: Annotated[list[Tag], Field(max_length=20)] | None = None
+    client_ref: Ref | None = None
+    thread_ref: Ref | None = None
+
+
+class SenderViewIn(Strict):
+    at: AwareDatetime | None = Field(default=None, description="When the sender viewed the message; defaults to now")
+
+
+class MessageQuery(BaseModel):
+    # Query strings are text: these fields are parsed from it, not strict.
+    model_config = ConfigDict(extra="forbid")
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    before: Annotated[int | None, Field(ge=1, description="Return messages older than this id")] = None
+    tag: Tag | None = None
+    state: State | None = None
+
+
+class LinkOut(BaseModel):
+    index: int
+    url: str
+    clicks: int
+
+
+class MessageOut(BaseModel):
+    id: int
+    subject: str
+    recipients: list[str]
+    sent_at: datetime
+    client_ref: str | None
+    thread_ref: str | None
+    tracking: bool
+    notify: bool
+    tags: list[str]
+    state: State
+    opens: int
+    clicks: int
+    first_open_at: datetime | None
+    last_open_at: datetime | None
+    links: list[LinkOut]
+
+
+class EventOut(BaseModel):
+    id: str
+    kind: Literal["open", "click"]
+    at: datetime
+    source: str
+    reason: str
+    ip: str
+    user_agent: str
+    method: str
+    recipient: int | None
+    link_index: int | None
+    url: str | None
+
+
+class MessageDetail(MessageOut):
+    events: list[EventOut]
+
+
+class MessagePage(BaseModel):
+    items: list[MessageOut]
+    next_before: int | None = Field(description="Pass as `before` for the next page; null on the last")
+
+
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as 'Europe/Madrid'") from None
+    return name
+
+
+ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+ZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_zone)]
+Digest = Literal["off", "hourly", "daily"]
+
+
+class QuietHours(Strict):
+    """Popups wait from `start` to `end` (HH:MM in the user's time zone; may span midnight)."""
+
+    start: ClockTime
+    end: ClockTime
+
+
+class SettingsOut(BaseModel):
+    email: str
+    timezone: str
+    reopen_quiet_minutes: int
+    quiet_hours: QuietHours | None
+    digest: Digest
+
+
+class SettingsPatch(Strict):
+    timezone: ZoneName | None = None
+    reopen_quiet_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] | None = None
+    quiet_hours: QuietHours | None = None
+    digest: Digest | None = None
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody

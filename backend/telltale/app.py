@@ -1,0 +1,65 @@
+"""The application factory."""
+from __future__ import annotations
+
+from importlib.metadata import version
+
+import redis
+from flask import Flask, jsonify
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import queue
+from .api import errors as api_errors
+from .api.openapi import document
+from .api.routes import PREFIX, blueprint
+from .config import Settings, load_settings
+from .live import socket as live_socket
+from .live.hub import Hub
+from .services import EXTENSION_KEY, Services, build_services
+from .tracking.hotpath import HotPath
+from .tracking.writer import HitWriter
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False
+    svc = build_services(settings)
+    app.extensions[EXTENSION_KEY] = svc
+    app.register_blueprint(blueprint())
+    api_errors.init_app(app)
+    hub = Hub(settings.redis_url)
+    live_socket.init_app(app, svc, hub)
+    _register_meta(app, svc, hub)
+    writer = HitWriter(svc.redis, svc.spool, lambda: queue.enqueue_drain(svc.redis, settings.queue_name))
+    app.wsgi_app = HotPath(app.wsgi_app, svc.signer, writer, settings.trusted_proxies)
+    return app
+
+
+def _register_meta(app: Flask, svc: Services, hub: Hub) -> None:
+    spec = document(version("telltale"))
+
+    @app.get(f"{PREFIX}/openapi.json")
+    def openapi():
+        return jsonify(spec)
+
+    @app.get("/healthz")
+    def healthz():
+        state = {"redis": "ok", "database": "ok", "websockets": hub.count()}
+        try:
+            svc.redis.ping()
+            state["pending_hits"] = queue.pending_hits(svc.redis)
+        except redis.RedisError as exc:
+            state["redis"] = f"unreachable: {exc}"
+        try:
+            with svc.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            state["database"] = f"unreachable: {type(exc).__name__}"
+        try:
+            state["spooled_files"] = len(svc.spool.pending_files())
+        except OSError as exc:
+            state["spool"] = f"unreadable: {exc.strerror}"
+        healthy = state["redis"] == "ok" and state["database"] == "ok" and "spool" not in state
+        return jsonify(status="ok" if healthy else "degraded", **state), 200 if healthy else 503

@@ -1,0 +1,146 @@
+"""The `telltale` command."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from .config import Settings, load_settings
+from .errors import ConfigError
+
+
+def settings_or_exit(**overrides) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Self-hosted email open and click tracking."""
+
+
+@main.command()
+@click.option("--bind", help="HOST:PORT to listen on (default: TELLTALE_BIND or 127.0.0.1:8000)")
+@click.option("--workers", type=click.IntRange(1, 64), help="web processes (default: TELLTALE_WEB_WORKERS or 1)")
+def serve(bind: str | None, workers: int | None) -> None:
+    """Run the web server (pixel, links, API)."""
+    from .server import TelltaleServer
+
+    overrides = {k: v for k, v in {"bind": bind, "web_workers": workers}.items() if v is not None}
+    TelltaleServer(settings_or_exit(**overrides)).run()
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="stop once the queue is empty")
+def worker(burst: bool) -> None:
+    """Run an rq worker that stores hits."""
+    from .app import create_app
+    from .worker.runner import run_worker
+
+    run_worker(create_app(settings_or_exit()), burst=burst)
+
+
+@main.command()
+def run() -> None:
+    """Start everything on this machine: Redis if none answers, the database, web and worker."""
+    from .local import run_locally
+
+    sys.exit(run_locally(settings_or_exit()))
+
+
+@main.group()
+def user() -> None:
+    """Manage users."""
+
+
+@user.command("create")
+@click.argument("email")
+@click.option("--json", "as_json", is_flag=True, help="print {token, pairing_code} as JSON")
+def user_create(email: str, as_json: bool) -> None:
+    """Create a user; print an API token and a pairing code for the extension."""
+    from .accounts.tokens import create_user, find_user, issue_api_token, issue_pairing_code
+
+    settings = settings_or_exit()
+    with _session(settings) as session:
+        if find_user(session, email) is not None:
+            raise click.ClickException(f"a user {email!r} exists already; use 'telltale user pair {email}'")
+        created = create_user(session, email)
+        token = issue_api_token(session, created, label="cli")
+        code = issue_pairing_code(session, created, settings.pairing_ttl_seconds)
+    if as_json:
+        click.echo(json.dumps({"token": token, "pairing_code": code}))
+    else:
+        click.echo(f"API token:    {token}\nPairing code: {code} (works once, for {settings.pairing_ttl_seconds // 60} minutes)")
+
+
+@user.command("pair")
+@click.argument("email")
+def user_pair(email: str) -> None:
+    """Print a fresh pairing code for an existing user."""
+    from .accounts.tokens import find_user, issue_pairing_code
+
+    settings = settings_or_exit()
+    with _session(settings) as session:
+        found = find_user(session, email)
+        if found is None:
+            raise click.ClickException(f"no user {email!r}; create one with 'telltale user create {email}'")
+        click.echo(issue_pairing_code(session, found, settings.pairing_ttl_seconds))
+
+
+@main.group()
+def spool() -> None:
+    """The hits written to disk while Redis was unreachable."""
+
+
+@spool.command("replay")
+def spool_replay() -> None:
+    """Move spooled hits into Redis and ask a worker to store them."""
+    from .app import create_app
+    from .worker.runner import sweep
+
+    svc = create_app(settings_or_exit()).extensions["telltale"]
+    before = len(svc.spool.pending_files())
+    sweep(svc)
+    left = len(svc.spool.pending_files())
+    svc.close()
+    if left:
+        raise click.ClickException(f"{left} spool file(s) remain: is Redis reachable at {svc.settings.redis_url}?")
+    click.echo(f"replayed {before} spool file(s)")
+
+
+@main.group()
+def db() -> None:
+    """The database."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema."""
+    from .store.migrate import upgrade
+
+    upgrade(settings_or_exit().database_url)
+    click.echo("database is up to date")
+
+
+@main.group()
+def keys() -> None:
+    """The secret keys that sign tracking URLs."""
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Add a new signing key; URLs signed with older keys keep working."""
+    from .keyring import rotate_keys
+
+    settings = settings_or_exit()
+    count = len(rotate_keys(settings.keys_file))
+    click.echo(f"{settings.keys_file} now holds {count} keys; restart web processes to sign with the newest")
+
+
+def _session(settings: Settings):
+    from .store.db import transaction
+
+    return transaction(settings.database_url)

@@ -1,0 +1,39 @@
+"""Secret keys: generated at first run into the instance folder, never committed.
+
+The file holds one key per line, oldest first; the last line signs, every line verifies, so an
+owner rotates by appending a key and removes an old one only when mail signed with it no longer
+matters.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from .errors import ConfigError
+
+
+def load_or_create_keys(path: Path) -> list[str]:
+    """Return the secret keys in `path`, creating the file with one fresh key if it is missing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(32) + "\n")
+    keys = [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    if not keys:
+        raise ConfigError(f"{path} holds no secret key; delete it to have a new one generated")
+    if any(len(key) < 16 for key in keys):
+        raise ConfigError(f"every key in {path} must be at least 16 characters long")
+    return keys
+
+
+def rotate_keys(path: Path) -> list[str]:
+    """Append a fresh signing key to `path`; older keys keep verifying."""
+    keys = load_or_create_keys(path)
+    with path.open("a") as handle:
+        handle.write(secrets.token_urlsafe(32) + "\n")
+    return keys + [path.read_text().splitlines()[-1].strip()]

@@ -1,0 +1,88 @@
+"""One Redis subscription per web process, waking that process's sockets when their user's doorbell rings.
+
+The hub carries no events, only wake-ups: each socket reads its user's stream itself. So the hub
+can lose its Redis connection, resubscribe, and wake everyone once, and no socket misses an event.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import defaultdict
+
+import redis
+
+from .stream import DOORBELL_PATTERN, user_of_doorbell
+
+log = logging.getLogger(__name__)
+# Long enough to cost nothing while idle, short enough to notice a dead connection.
+LISTEN_TIMEOUT = 15.0
+RECONNECT_DELAY = 1.0
+
+
+class Hub:
+    def __init__(self, redis_url: str):
+        self._redis_url = redis_url
+        self._lock = threading.Lock()
+        self._sockets: dict[int, set[threading.Event]] = defaultdict(set)
+        self._owner_pid: int | None = None
+
+    def register(self, user_id: int, waker: threading.Event) -> None:
+        with self._lock:
+            self._ensure_listener()
+            self._sockets[user_id].add(waker)
+
+    def unregister(self, user_id: int, waker: threading.Event) -> None:
+        with self._lock:
+            wakers = self._sockets.get(user_id)
+            if wakers is not None:
+                wakers.discard(waker)
+                if not wakers:
+                    del self._sockets[user_id]
+
+    def count(self) -> int:
+        with self._lock:
+            return sum(len(wakers) for wakers in self._sockets.values())
+
+    def _ensure_listener(self) -> None:
+        # Called with the lock held; like the hit writer, one listener per process, after fork.
+        if self._owner_pid != os.getpid():
+            self._owner_pid = os.getpid()
+            self._sockets = defaultdict(set)
+            threading.Thread(target=self._listen_forever, name="telltale-live-hub", daemon=True).start()
+
+    def _listen_forever(self) -> None:
+        while True:
+            try:
+                self._listen()
+            except (redis.RedisError, OSError) as exc:
+                log.warning("live hub lost Redis (%s); resubscribing", exc)
+                time.sleep(RECONNECT_DELAY)
+
+    def _listen(self) -> None:
+        # A client of its own: no read timeout, because a subscription is mostly silence.
+        conn = redis.Redis.from_url(self._redis_url, socket_connect_timeout=2, socket_keepalive=True)
+        pubsub = conn.pubsub(ignore_subscribe_messages=True)
+        try:
+            pubsub.psubscribe(DOORBELL_PATTERN)
+            # Whatever was published while unsubscribed is in the streams: wake every socket to read.
+            self._wake(None)
+            while True:
+                message = pubsub.get_message(timeout=LISTEN_TIMEOUT)
+                if message is None:
+                    pubsub.ping()
+                elif message["type"] == "pmessage":
+                    self._wake(user_of_doorbell(message["channel"]))
+        finally:
+            pubsub.close()
+            conn.close()
+
+    def _wake(self, user_id: int | None) -> None:
+        with self._lock:
+            if user_id is None:
+                wakers = [waker for group in self._sockets.values() for waker in group]
+            else:
+                wakers = list(self._sockets.get(user_id, ()))
+        for waker in wakers:
+            waker.set()

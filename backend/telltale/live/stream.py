@@ -1,0 +1,65 @@
+"""The per-user event stream and its doorbell.
+
+Every event goes to a bounded Redis stream per user, and its id rings that user's doorbell
+channel in the same Lua call, so stream order and doorbell order agree. Readers never take
+events from the doorbell: they read the stream after the last id they sent. Live delivery and
+catching up after a reconnect are then the same read, which cannot skip or repeat an event.
+"""
+from __future__ import annotations
+
+import json
+
+import redis
+
+STREAM_PREFIX = "telltale:events:"
+DOORBELL_PREFIX = "telltale:doorbell:"
+DOORBELL_PATTERN = DOORBELL_PREFIX + "*"
+READ_BATCH = 200
+
+_APPEND = """
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2])
+redis.call('PUBLISH', KEYS[2], id)
+return id
+"""
+
+
+def stream_key(user_id: int) -> str:
+    return f"{STREAM_PREFIX}{user_id}"
+
+
+def doorbell(user_id: int) -> str:
+    return f"{DOORBELL_PREFIX}{user_id}"
+
+
+def user_of_doorbell(channel: bytes) -> int | None:
+    suffix = channel.decode("ascii", "replace").removeprefix(DOORBELL_PREFIX)
+    return int(suffix) if suffix.isdigit() else None
+
+
+def append(conn: redis.Redis, user_id: int, event: dict, history: int) -> str:
+    """Add `event` to the user's stream (keeping about `history` events); return its id."""
+    payload = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
+    event_id = conn.eval(_APPEND, 2, stream_key(user_id), doorbell(user_id), history, payload)
+    return event_id.decode("ascii")
+
+
+def read_after(conn: redis.Redis, user_id: int, last_id: str) -> list[dict]:
+    """Return the user's events after `last_id` (oldest first), each with its `id`."""
+    entries = conn.xrange(stream_key(user_id), min=f"({last_id}", count=READ_BATCH)
+    events = []
+    for entry_id, fields in entries:
+        event = json.loads(fields[b"e"])
+        event["id"] = entry_id.decode("ascii")
+        events.append(event)
+    return events
+
+
+def newest_id(conn: redis.Redis, user_id: int) -> str:
+    """Return the id of the user's newest event, or "0-0" when there is none."""
+    newest = conn.xrevrange(stream_key(user_id), count=1)
+    return newest[0][0].decode("ascii") if newest else "0-0"
+
+
+def valid_id(value: str) -> bool:
+    millis, sep, seq = value.partition("-")
+    return bool(sep) and millis.isdigit() and seq.isdigit() and len(value) <= 41

@@ -1,0 +1,41 @@
+"""The words of a popup: who did what to which message, and how many times."""
+from __future__ import annotations
+
+VERBS = {"open": "opened", "click": "clicked a link in", "reply": "replied to"}
+NOUNS = {"open": ("open", "opens"), "click": ("click", "clicks"), "reply": ("reply", "replies")}
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def who(recipients: list[str]) -> str:
+    # A shared pixel cannot tell recipients apart: name one only when there is only one.
+    return recipients[0] if len(recipients) == 1 else "A recipient"
+
+
+def title(kind: str, recipients: list[str], subject: str) -> str:
+    return f"{who(recipients)} {VERBS[kind]} “{subject or '(no subject)'}”"
+
+
+def body(event: dict, tally: dict[str, int]) -> str:
+    """One line of detail; for a coalesced popup, the counts of what happened in its window."""
+    if sum(tally.values()) > 1:
+        return " · ".join(_count(count, kind) for kind, count in tally.items() if count)
+    details = [f"{ordinal(event['open_number'])} open"] if event["type"] == "open" else []
+    if event["type"] == "click" and event.get("url"):
+        details.append(event["url"])
+    details += [event[field] for field in ("device", "client", "place") if event.get(field)]
+    return " · ".join(details)
+
+
+def summary(tally: dict[str, int], messages: int) -> tuple[str, str]:
+    counts = ", ".join(_count(count, kind) for kind, count in tally.items() if count)
+    plural = "message" if messages == 1 else "messages"
+    return "While notifications were held", f"{counts} on {messages} {plural}"
+
+
+def _count(count: int, kind: str) -> str:
+    singular, plural = NOUNS[kind]
+    return f"{count} {singular if count == 1 else plural}"

@@ -1,0 +1,78 @@
+"""Named queries for messages as their owner sees them: every query is scoped to one user."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Select, delete, select
+from sqlalchemy.orm import Session, selectinload
+
+from .models import Event, Link, Message, MessageTag
+
+# Each state as a condition, in the order a message moves through them.
+STATE_CONDITIONS = {
+    "untracked": Message.tracking.is_(False),
+    "sent": Message.tracking.is_(True) & (Message.opens == 0) & (Message.clicks == 0),
+    "opened": Message.tracking.is_(True) & (Message.opens > 0) & (Message.clicks == 0),
+    "clicked": Message.tracking.is_(True) & (Message.clicks > 0),
+}
+EVENTS_SHOWN = 500
+
+
+def state_of(message: Message) -> str:
+    if not message.tracking:
+        return "untracked"
+    if message.clicks:
+        return "clicked"
+    return "opened" if message.opens else "sent"
+
+
+def add_message(session: Session, user_id: int, fields: dict, links: Sequence[str], tags: Sequence[str]) -> Message:
+    message = Message(user_id=user_id, opens=0, clicks=0, **fields)
+    message.links = [Link(position=i, url=url, clicks=0) for i, url in enumerate(links)]
+    message.tags = [MessageTag(tag=tag) for tag in dict.fromkeys(tags)]
+    session.add(message)
+    session.flush()
+    return message
+
+
+def owned_message(session: Session, user_id: int, message_id: int) -> Message | None:
+    """Return the message if it exists and belongs to `user_id`: others' messages do not exist."""
+    return session.scalar(_with_children(select(Message)).where(Message.id == message_id, Message.user_id == user_id))
+
+
+def page_of_messages(
+    session: Session, user_id: int, *, limit: int, before: int | None, tag: str | None, state: str | None
+) -> list[Message]:
+    query = _with_children(select(Message)).where(Message.user_id == user_id)
+    if before is not None:
+        query = query.where(Message.id < before)
+    if tag is not None:
+        query = query.where(Message.id.in_(select(MessageTag.message_id).where(MessageTag.tag == tag)))
+    if state is not None:
+        query = query.where(STATE_CONDITIONS[state])
+    return list(session.scalars(query.order_by(Message.id.desc()).limit(limit)))
+
+
+def events_of(session: Session, message_id: int) -> list[Event]:
+    return list(
+        session.scalars(
+            select(Event).where(Event.message_id == message_id).order_by(Event.occurred_at.desc()).limit(EVENTS_SHOWN)
+        )
+    )
+
+
+def set_tags(message: Message, tags: Sequence[str]) -> None:
+    keep = dict.fromkeys(tags)
+    message.tags = [tag for tag in message.tags if tag.tag in keep] + [
+        MessageTag(tag=tag) for tag in keep if tag not in {t.tag for t in message.tags}
+    ]
+
+
+def remove_message(session: Session, message: Message) -> None:
+    # Delete events explicitly too: a SQLite opened without foreign keys must not keep them.
+    session.execute(delete(Event).where(Event.message_id == message.id))
+    session.delete(message)
+
+
+def _with_children(query: Select) -> Select:
+    return query.options(selectinload(Message.links), selectinload(Message.tags))

@@ -1,0 +1,123 @@
+"""Signed tracking tokens: pixel tokens and link tokens, one salt per purpose.
+
+Signing goes through itsdangerous. Verification sits on the hot path, so it recomputes the same
+HMAC with the keys itsdangerous derives (computed once, at start) instead of calling
+`Signer.unsign`, which costs about 10 µs a call; a test checks both agree on every token.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from itsdangerous import Signer
+
+from .errors import BadTarget, BadToken
+
+PIXEL_SALT = "telltale.pixel"
+LINK_SALT = "telltale.link"
+MAX_TARGET_LENGTH = 2048
+_SEP = "."
+
+
+@dataclass(frozen=True, slots=True)
+class PixelClaim:
+    message_id: int
+    recipient: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkClaim:
+    message_id: int
+    link_index: int
+    target: str
+
+
+class _Purpose:
+    """One signer (one salt) with a fast verifier over the same derived keys."""
+
+    def __init__(self, secret_keys: Sequence[str], salt: str):
+        self._signer = Signer(list(secret_keys), salt=salt)
+        # itsdangerous tries keys newest first; so do we, because fresh mail is the common case.
+        self._keys = [self._signer.derive_key(key) for key in reversed(self._signer.secret_keys)]
+        self._digest = self._signer.digest_method().name
+
+    def sign(self, payload: str) -> str:
+        return self._signer.sign(payload).decode("ascii")
+
+    def unsign(self, token: str) -> str:
+        payload, sep, signature = token.rpartition(_SEP)
+        if not sep or not payload or not token.isascii():
+            raise BadToken("token has no signature")
+        message, given = payload.encode("ascii"), signature.encode("ascii")
+        # Compare the canonical encoding: padded or otherwise re-encoded signatures are refused,
+        # so one token has exactly one spelling.
+        for key in self._keys:
+            expected = base64.urlsafe_b64encode(hmac.digest(key, message, self._digest)).rstrip(b"=")
+            if hmac.compare_digest(expected, given):
+                return payload
+        raise BadToken("token signature does not match")
+
+
+class TokenSigner:
+    """Issue and verify pixel and link tokens with a rotating list of secret keys."""
+
+    def __init__(self, secret_keys: Sequence[str]):
+        if not secret_keys:
+            raise ValueError("at least one secret key is needed")
+        self._pixel = _Purpose(secret_keys, PIXEL_SALT)
+        self._link = _Purpose(secret_keys, LINK_SALT)
+
+    def pixel_token(self, message_id: int, recipient: int | None = None) -> str:
+        payload = str(message_id) if recipient is None else f"{message_id}_{recipient}"
+        return self._pixel.sign(payload)
+
+    def link_token(self, message_id: int, link_index: int, target: str) -> str:
+        validate_target(target)
+        encoded = base64.urlsafe_b64encode(target.encode("utf-8")).rstrip(b"=").decode("ascii")
+        return self._link.sign(f"{message_id}_{link_index}_{encoded}")
+
+    def verify_pixel(self, token: str) -> PixelClaim:
+        payload = self._pixel.unsign(token)
+        message, _, recipient = payload.partition("_")
+        return PixelClaim(_number(message), _number(recipient) if recipient else None)
+
+    def verify_link(self, token: str) -> LinkClaim:
+        payload = self._link.unsign(token)
+        parts = payload.split("_", 2)
+        if len(parts) != 3:
+            raise BadToken("link token payload is malformed")
+        try:
+            target = base64.urlsafe_b64decode(parts[2] + "=" * (-len(parts[2]) % 4)).decode("utf-8")
+        except (binascii.Error, ValueError):
+            raise BadToken("link token target is not base64") from None
+        return LinkClaim(_number(parts[0]), _number(parts[1]), target)
+
+
+def validate_target(url: str) -> str:
+    """Return `url` if it is an absolute http(s) URL Telltale may redirect to, else raise BadTarget."""
+    if not isinstance(url, str) or not url:
+        raise BadTarget("link target is empty")
+    if len(url) > MAX_TARGET_LENGTH:
+        raise BadTarget(f"link target is {len(url)} characters long; the limit is {MAX_TARGET_LENGTH}")
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in url):
+        raise BadTarget("link target contains whitespace or control characters")
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise BadTarget(f"link target is not a valid URL: {exc}") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise BadTarget(f"link target must be an absolute http(s) URL, got scheme {parts.scheme or 'none'!r}")
+    if not parts.hostname:
+        raise BadTarget("link target has no host")
+    return url
+
+
+def _number(text: str) -> int:
+    # str.isdigit accepts non-ASCII digits that int() would parse; tokens only ever carry ASCII.
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise BadToken("token payload is malformed")
+    return int(text)

@@ -1,0 +1,52 @@
+"""Turn one WSGI request into one hit record: plain JSON, no parsing of what the client sent."""
+from __future__ import annotations
+
+import json
+import os
+import time
+
+# What the worker's classifier reads besides the User-Agent: prefetch hints, the page that
+# embedded us, what the client accepts, and the crawler/proxy conventions `From` and `Via`.
+KEPT_HEADERS = (
+    ("HTTP_SEC_PURPOSE", "sec-purpose"),
+    ("HTTP_PURPOSE", "purpose"),
+    ("HTTP_X_PURPOSE", "x-purpose"),
+    ("HTTP_X_MOZ", "x-moz"),
+    ("HTTP_REFERER", "referer"),
+    ("HTTP_ACCEPT", "accept"),
+    ("HTTP_ACCEPT_LANGUAGE", "accept-language"),
+    ("HTTP_FROM", "from"),
+    ("HTTP_VIA", "via"),
+)
+MAX_HEADER_LENGTH = 512
+
+
+def client_ip(environ: dict, trusted_proxies: int) -> str:
+    """Return the client's address, trusting only the last `trusted_proxies` X-Forwarded-For hops."""
+    if trusted_proxies:
+        forwarded = [part.strip() for part in environ.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= trusted_proxies:
+            return forwarded[-trusted_proxies][:64]
+    return environ.get("REMOTE_ADDR", "")
+
+
+def hit_record(environ: dict, kind: str, message_id: int, trusted_proxies: int, **claim) -> bytes:
+    """Encode the hit `environ` describes; `claim` holds recipient or link_index and url."""
+    headers = {}
+    for key, name in KEPT_HEADERS:
+        value = environ.get(key)
+        if value:
+            headers[name] = value[:MAX_HEADER_LENGTH]
+    record = {
+        # The id comes first: the spool relies on every record starting with it.
+        "id": os.urandom(12).hex(),
+        "kind": kind,
+        "message_id": message_id,
+        **claim,
+        "at": time.time(),
+        "ip": client_ip(environ, trusted_proxies),
+        "ua": environ.get("HTTP_USER_AGENT", "")[:MAX_HEADER_LENGTH],
+        "method": environ.get("REQUEST_METHOD", "GET"),
+        "headers": headers,
+    }
+    return json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

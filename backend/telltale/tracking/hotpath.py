@@ -1,0 +1,100 @@
+"""WSGI middleware that answers `/p/<token>.gif` and `/l/<token>` before Flask's routing.
+
+Verify, hand one record to the writer, answer: no SQL, no parsing, no Flask request object.
+Everything else goes to the Flask app underneath.
+"""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from ..errors import BadToken
+from ..tokens import TokenSigner
+from .hits import hit_record
+from .writer import HitWriter
+
+# The smallest well-formed transparent 1x1 GIF89a: 43 bytes.
+PIXEL_GIF = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\x00\x00\x00"
+    b"!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+NO_CACHE = [
+    ("Cache-Control", "no-store, no-cache, must-revalidate, private, max-age=0"),
+    ("Pragma", "no-cache"),
+    ("Expires", "0"),
+]
+PIXEL_HEADERS = [("Content-Type", "image/gif"), ("Content-Length", str(len(PIXEL_GIF))), *NO_CACHE]
+NOT_FOUND_PAGE = (
+    b"<!doctype html><meta charset=utf-8><title>Link not found</title>"
+    b"<p>This link is not valid. It may have been altered or copied incompletely.</p>\n"
+)
+NOT_FOUND_HEADERS = [
+    ("Content-Type", "text/html; charset=utf-8"),
+    ("Content-Length", str(len(NOT_FOUND_PAGE))),
+    *NO_CACHE,
+]
+ALLOWED = {"GET", "HEAD"}
+_URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
+
+
+class HotPath:
+    def __init__(self, app, signer: TokenSigner, writer: HitWriter, trusted_proxies: int):
+        self.app = app
+        self._signer = signer
+        self._writer = writer
+        self._trusted = trusted_proxies
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/p/"):
+            return self._pixel(environ, start_response, path[3:])
+        if path.startswith("/l/"):
+            return self._link(environ, start_response, path[3:])
+        return self.app(environ, start_response)
+
+    def _pixel(self, environ, start_response, token: str):
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method not in ALLOWED:
+            return _not_allowed(start_response)
+        try:
+            claim = self._signer.verify_pixel(token.removesuffix(".gif"))
+        except BadToken:
+            self._writer.count_forged()
+        else:
+            self._writer.write(
+                hit_record(environ, "open", claim.message_id, self._trusted, recipient=claim.recipient)
+            )
+        start_response("200 OK", PIXEL_HEADERS)
+        return [] if method == "HEAD" else [PIXEL_GIF]
+
+    def _link(self, environ, start_response, token: str):
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method not in ALLOWED:
+            return _not_allowed(start_response)
+        try:
+            claim = self._signer.verify_link(token)
+        except BadToken:
+            self._writer.count_forged()
+            start_response("404 Not Found", NOT_FOUND_HEADERS)
+            return [] if method == "HEAD" else [NOT_FOUND_PAGE]
+        self._writer.write(
+            hit_record(
+                environ, "click", claim.message_id, self._trusted, link_index=claim.link_index, url=claim.target
+            )
+        )
+        # The signed target is the only place we ever redirect to; no-referrer keeps the
+        # recipient's click from telling the target site about our tracking URL.
+        start_response(
+            "302 Found",
+            [("Location", _location(claim.target)), ("Content-Length", "0"), ("Referrer-Policy", "no-referrer"), *NO_CACHE],
+        )
+        return []
+
+
+def _location(target: str) -> str:
+    # Header values travel as latin-1: percent-encode non-ASCII (an IRI) as browsers do.
+    return target if target.isascii() else quote(target, safe=_URL_SAFE)
+
+
+def _not_allowed(start_response):
+    start_response("405 Method Not Allowed", [("Allow", "GET, HEAD"), ("Content-Length", "0")])
+    return []

@@ -1,0 +1,159 @@
+"""rq jobs that move hits from the Redis list into the store.
+
+One drainer at a time holds a short lock and reads the head of the list; it trims what it read
+only after the store has committed it, and only while it still holds the lock. A drainer killed
+mid-way leaves its hits at the head of the list for the next one, and the hit id makes storing
+them again a no-op: at-least-once delivery, stored exactly once.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Sequence
+
+from sqlalchemy import exc as db_errors
+
+from .. import queue
+from ..errors import HitsNotStored
+from ..notify.policy import Preferences
+from ..services import Services, services
+from ..sources import counts
+from ..store.events import (
+    bump_counters,
+    insert_new_events,
+    notification_preferences,
+    sender_views_of,
+    tracked_messages,
+)
+from .pipeline import MessageContext, event_row
+from .publish import publish
+
+log = logging.getLogger(__name__)
+CHUNK = 500
+LOCK_TTL_MS = 15_000
+# A drain hands over to a fresh job after this long, well inside the job's rq timeout.
+DRAIN_BUDGET_SECONDS = 60
+# What a single bad record can raise; anything else (the database is down) fails the whole job.
+_BAD_RECORD = (ValueError, KeyError, TypeError, db_errors.IntegrityError, db_errors.DataError)
+_UNREACHABLE = (db_errors.OperationalError, db_errors.InterfaceError)
+
+_TRIM_IF_OWNER = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('LTRIM', KEYS[2], ARGV[2], -1)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('EXPIRE', KEYS[3], ARGV[4])
+return 1
+"""
+_RELEASE_IF_OWNER = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def drain_hits() -> int:
+    """Store hits from the head of the list until it is empty; return how many were new."""
+    svc = services()
+    conn = svc.redis
+    owner = os.urandom(16).hex()
+    if not conn.set(queue.DRAIN_LOCK_KEY, owner, nx=True, px=LOCK_TTL_MS):
+        # Another drainer is working and loops until the list is empty.
+        return 0
+    try:
+        stored = _drain(svc, owner)
+    finally:
+        conn.eval(_RELEASE_IF_OWNER, 1, queue.DRAIN_LOCK_KEY, owner)
+    # A drain asked for while this one held the lock found it busy and left; look once more
+    # now the lock is free, or such a hit would wait for the next sweep.
+    if queue.pending_hits(conn):
+        queue.enqueue_drain(conn, svc.settings.queue_name)
+    return stored
+
+
+def _drain(svc: Services, owner: str) -> int:
+    conn = svc.redis
+    stored, deadline = 0, time.monotonic() + DRAIN_BUDGET_SECONDS
+    while time.monotonic() < deadline:
+        raw = _next_chunk(conn)
+        if not raw:
+            return stored
+        stored += store_chunk(svc, raw)
+        if not conn.eval(_TRIM_IF_OWNER, 3, queue.DRAIN_LOCK_KEY, queue.HITS_KEY, queue.DRAIN_WANTED_KEY,
+                         owner, len(raw), LOCK_TTL_MS, queue.DRAIN_WANTED_TTL):
+            log.warning("drain lock expired mid-chunk; leaving the list to the next drainer")
+            return stored
+    return stored
+
+
+def _next_chunk(conn) -> list[bytes]:
+    raw = conn.lrange(queue.HITS_KEY, 0, CHUNK - 1)
+    if raw:
+        return raw
+    # Clear the wanted flag, then look once more: a hit pushed after this look sets the flag
+    # anew and so enqueues a fresh drain.
+    conn.delete(queue.DRAIN_WANTED_KEY)
+    return conn.lrange(queue.HITS_KEY, 0, CHUNK - 1)
+
+
+def store_chunk(svc: Services, raw: Sequence[bytes]) -> int:
+    """Store `raw` in one transaction; isolate records that cannot be stored into a job of their own."""
+    try:
+        return store(svc, raw)
+    except _UNREACHABLE:
+        raise
+    except _BAD_RECORD as exc:
+        log.warning("a chunk of %d hits failed (%s); storing them one by one", len(raw), exc)
+    stored, failed = 0, []
+    for record in raw:
+        try:
+            stored += store(svc, [record])
+        except _UNREACHABLE:
+            raise
+        except _BAD_RECORD:
+            failed.append(record)
+    if failed:
+        queue.enqueue_store(svc.redis, svc.settings.queue_name, failed)
+    return stored
+
+
+def store_records(records: list[str]) -> int:
+    """rq job: store hits that failed inside a batch; raise, naming each one, if any still fails."""
+    svc = services()
+    stored, reasons = 0, []
+    for record in records:
+        try:
+            stored += store(svc, [record.encode("utf-8")])
+        except _UNREACHABLE:
+            raise
+        except _BAD_RECORD as exc:
+            reasons.append(f"{record[:120]}: {type(exc).__name__}: {exc}")
+    if reasons:
+        raise HitsNotStored(f"{len(reasons)} of {len(records)} hits not stored:\n" + "\n".join(reasons))
+    return stored
+
+
+def store(svc: Services, raw: Sequence[bytes]) -> int:
+    """Store the hits in `raw` (JSON records) in one transaction, then publish; return how many were new."""
+    hits = list({hit["id"]: hit for hit in map(json.loads, raw)}.values())
+    with svc.sessions.begin() as session:
+        messages = tracked_messages(session, (int(hit["message_id"]) for hit in hits))
+        views = sender_views_of(session, messages)
+        rows = []
+        for hit in hits:
+            message = messages.get(int(hit["message_id"]))
+            # A message deleted, or with tracking switched off, keeps nothing of its hits.
+            if message is None or not message.tracking:
+                continue
+            context = MessageContext(
+                message.id, message.user_id, message.tracking, message.sent_at, tuple(views.get(message.id, ()))
+            )
+            rows.append(event_row(hit, context, store_full_ip=svc.settings.store_full_ip))
+        new = insert_new_events(session, rows)
+        fresh = [row for row in rows if row["id"] in new]
+        bump_counters(session, [row for row in fresh if counts(row["source"])])
+        users = notification_preferences(session, {messages[row["message_id"]].user_id for row in fresh})
+    # After the commit: a client told of an event can read it through the API at once.
+    prefs = {uid: Preferences(u.timezone, u.reopen_quiet_minutes, u.quiet_start, u.quiet_end) for uid, u in users.items()}
+    publish(svc, fresh, messages, prefs)
+    return len(new)

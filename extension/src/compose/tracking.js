@@ -1,0 +1,85 @@
+// What tracking does to a compose body, as plain DOM code: no chrome.* APIs, so the same code
+// runs in the webmail page and under `node --test`.
+//
+// The user's text is never touched: only `href` attributes of the user's own links change, and
+// one <img> is inserted. Links inside a quoted reply or forward are someone else's and stay as
+// they are; so do mailto:, tel: and in-page anchors.
+
+// Where a quoted reply or forward starts, in Gmail, Outlook on the web, Apple Mail and Thunderbird.
+const QUOTE_STARTS = [
+  ".gmail_quote",
+  ".gmail_quote_container",
+  "#appendonsend",
+  "#divRplyFwdMsg",
+  "blockquote[type='cite']",
+  ".moz-cite-prefix",
+];
+const QUOTE_SELECTOR = QUOTE_STARTS.join(", ");
+const MAX_URL_LENGTH = 2048;
+export const PIXEL_ATTRIBUTE = "data-telltale";
+
+export function isTrackable(href) {
+  if (typeof href !== "string" || href.length === 0 || href.length > MAX_URL_LENGTH) return false;
+  if (/[\u0000-\u0020\u007f]/.test(href)) return false;
+  return /^https?:\/\/[^/?#]+/i.test(href);
+}
+
+function quoteStart(body) {
+  return body.querySelector(QUOTE_SELECTOR);
+}
+
+// The anchors whose targets Telltale should track, in document order.
+export function trackableAnchors(body, ownOrigin = null) {
+  const anchors = [];
+  // querySelectorAll answers in document order, and a quote's descendants follow it: every
+  // anchor met before the first quote start is the user's own.
+  for (const element of body.querySelectorAll(`a[href], ${QUOTE_SELECTOR}`)) {
+    if (element.matches(QUOTE_SELECTOR)) break;
+    const href = element.getAttribute("href");
+    if (!isTrackable(href)) continue;
+    if (ownOrigin && href.startsWith(`${ownOrigin}/`)) continue;
+    anchors.push(element);
+  }
+  return anchors;
+}
+
+export function hasPixel(body) {
+  return body.querySelector(`img[${PIXEL_ATTRIBUTE}]`) !== null;
+}
+
+// Apply a registration ({pixel_url, links: [{url, tracked_url}]}) to `body`. The registration was
+// made from `anchors` (trackableAnchors of this body at Send); an anchor whose href changed since
+// keeps its href rather than point somewhere the user did not write.
+export function applyTracking(body, anchors, registration) {
+  const document = body.ownerDocument;
+  let rewritten = 0;
+  anchors.forEach((anchor, index) => {
+    const link = registration.links[index];
+    if (link && anchor.getAttribute("href") === link.url && isTrackable(link.tracked_url)) {
+      anchor.setAttribute("href", link.tracked_url);
+      rewritten += 1;
+    }
+  });
+  if (!hasPixel(body)) {
+    const pixel = document.createElement("img");
+    pixel.setAttribute("src", registration.pixel_url);
+    pixel.setAttribute("alt", "");
+    pixel.setAttribute("width", "1");
+    pixel.setAttribute("height", "1");
+    pixel.setAttribute("style", "width:1px;height:1px;border:0");
+    pixel.setAttribute(PIXEL_ATTRIBUTE, "");
+    // Before the quoted part: Gmail folds quoted text away, and an image inside the fold
+    // would load late or never.
+    const quote = quoteStart(body);
+    const holder = quote ? topLevelAncestor(quote, body) : null;
+    if (holder) body.insertBefore(pixel, holder);
+    else body.appendChild(pixel);
+  }
+  return rewritten;
+}
+
+function topLevelAncestor(node, body) {
+  let current = node;
+  while (current.parentNode && current.parentNode !== body) current = current.parentNode;
+  return current.parentNode === body ? current : null;
+}

@@ -1,0 +1,44 @@
+"""GET and PATCH /api/v1/settings."""
+from __future__ import annotations
+
+from .helpers import make_user
+
+
+def test_settings_start_with_sensible_defaults(client, services):
+    auth, _ = make_user(services)
+    settings = client.get("/api/v1/settings", headers=auth).json
+    assert settings == {
+        "email": "ana@example.test", "timezone": "UTC", "reopen_quiet_minutes": 60, "quiet_hours": None,
+        "digest": "off",
+    }
+
+
+def test_a_user_sets_quiet_hours_zone_reopen_period_and_digest(client, services):
+    auth, _ = make_user(services)
+    changed = client.patch(
+        "/api/v1/settings",
+        json={"timezone": "Europe/Madrid", "quiet_hours": {"start": "22:30", "end": "07:00"},
+              "reopen_quiet_minutes": 15, "digest": "daily"},
+        headers=auth,
+    )
+    assert changed.status_code == 200
+    assert client.get("/api/v1/settings", headers=auth).json == {
+        "email": "ana@example.test", "timezone": "Europe/Madrid", "reopen_quiet_minutes": 15,
+        "quiet_hours": {"start": "22:30", "end": "07:00"}, "digest": "daily",
+    }
+    cleared = client.patch("/api/v1/settings", json={"quiet_hours": None}, headers=auth).json
+    assert cleared["quiet_hours"] is None and cleared["timezone"] == "Europe/Madrid"
+
+
+def test_bad_settings_are_refused_naming_the_field(client, services):
+    auth, _ = make_user(services)
+    for body, field in [
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"quiet_hours": {"start": "25:00", "end": "07:00"}}, "quiet_hours.start"),
+        ({"reopen_quiet_minutes": 0}, "reopen_quiet_minutes"),
+        ({"digest": "weekly"}, "digest"),
+    ]:
+        response = client.patch("/api/v1/settings", json=body, headers=auth)
+        assert response.status_code == 422, body
+        assert response.json["error"]["field"] == field
+    assert client.get("/api/v1/settings").status_code == 401

@@ -1,0 +1,61 @@
+"""The `telltale` command as an owner uses it."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from telltale.cli import main
+
+from .processes import env_for
+
+
+@pytest.fixture
+def cli(settings):
+    runner = CliRunner(env={k: v for k, v in env_for(settings).items() if k.startswith(("TELLTALE_", "DATABASE_", "REDIS_"))})
+    return lambda *args: runner.invoke(main, list(args))
+
+
+def test_user_create_prints_a_working_token_and_pairing_code(cli, client):
+    result = cli("user", "create", "Ana@Example.test", "--json")
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.output)
+    auth = {"Authorization": f"Bearer {printed['token']}"}
+    assert client.get("/api/v1/messages", headers=auth).status_code == 200
+    paired = client.post("/api/v1/pair", json={"code": printed["pairing_code"]})
+    assert paired.status_code == 200
+    assert client.get("/api/v1/messages", headers={"Authorization": f"Bearer {paired.json['token']}"}).status_code == 200
+
+
+def test_user_create_refuses_an_existing_user_and_user_pair_gives_a_new_code(cli, client):
+    assert cli("user", "create", "ana@example.test").exit_code == 0
+    again = cli("user", "create", "ANA@example.test")
+    assert again.exit_code == 1 and "exists already" in again.output
+    code = cli("user", "pair", "ana@example.test").output.strip()
+    assert client.post("/api/v1/pair", json={"code": code}).status_code == 200
+    assert cli("user", "pair", "nobody@example.test").exit_code == 1
+
+
+def test_db_upgrade_is_idempotent(cli):
+    assert cli("db", "upgrade").exit_code == 0
+    assert "up to date" in cli("db", "upgrade").output
+
+
+def test_a_bad_setting_stops_the_command_with_a_clear_message(cli, monkeypatch):
+    result = CliRunner(env={"TELLTALE_TRUSTED_PROXIES": "lots"}).invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 1 and "TELLTALE_TRUSTED_PROXIES must be an integer" in result.output
+
+
+def test_keys_rotate_keeps_issued_links_working(cli, settings, client, services, make_app):
+
+    from .helpers import make_user, path_of, register
+
+    auth, _ = make_user(services)
+    message = register(client, auth)
+    assert cli("keys", "rotate").exit_code == 0
+    restarted = make_app(settings).test_client()
+    old_link = restarted.get(path_of(message["links"][0]["tracked_url"]))
+    assert old_link.status_code == 302 and old_link.headers["Location"] == message["links"][0]["url"]
+    fresh = register(restarted, auth)
+    assert fresh["pixel_url"] != message["pixel_url"]

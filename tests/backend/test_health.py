@@ -1,0 +1,19 @@
+"""GET /healthz: whether this process can reach Redis and the database."""
+from __future__ import annotations
+
+from .servers import spare_port
+
+
+def test_it_reports_redis_and_the_database_reachable(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert (response.json["status"], response.json["redis"], response.json["database"]) == ("ok", "ok", "ok")
+    assert response.json["pending_hits"] == 0
+
+
+def test_it_reports_an_unreachable_redis_as_degraded(settings, make_app):
+    app = make_app(settings.with_overrides(redis_url=f"redis://127.0.0.1:{spare_port()}/0"))
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["status"] == "degraded"
+    assert response.json["redis"].startswith("unreachable") and response.json["database"] == "ok"

@@ -1,0 +1,49 @@
+"""`telltale run` (what `make run` starts): Redis found or embedded, a pixel served, Ctrl+C stops all."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+
+import psutil
+
+from .processes import wait_for
+from .servers import spare_port
+
+
+def test_run_starts_an_embedded_redis_serves_a_pixel_and_stops_everything(tmp_path):
+    port = spare_port()
+    env = {
+        **os.environ,
+        "TELLTALE_HOME": str(tmp_path / "home"),
+        "TELLTALE_BIND": f"127.0.0.1:{port}",
+        # Nothing listens here, so `run` must start the Redis it ships.
+        "REDIS_URL": f"redis://127.0.0.1:{spare_port()}/0",
+    }
+    env.pop("DATABASE_URL", None)
+    log = tmp_path / "run.log"
+    with log.open("w") as out:
+        run = subprocess.Popen([sys.executable, "-m", "telltale", "run"], env=env, stdout=out, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        wait_for(lambda: "pairing code:" in log.read_text(), 60, "the start-up banner")
+        banner = log.read_text()
+        assert f"Telltale is running at http://127.0.0.1:{port}" in banner
+        assert "embedded" in banner
+        children = psutil.Process(run.pid).children(recursive=True)
+        assert len(children) >= 3  # Redis, web server, worker
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/p/whatever.gif", timeout=5) as response:
+            assert response.status == 200 and len(response.read()) == 43
+        assert (tmp_path / "home" / "secret_keys").stat().st_mode & 0o777 == 0o600
+        assert (tmp_path / "home" / "telltale.db").exists()
+        # Ctrl+C in a terminal signals the whole foreground process group.
+        os.killpg(run.pid, signal.SIGINT)
+        assert run.wait(timeout=30) == 0
+        gone, alive = psutil.wait_procs(children, timeout=15)
+        assert alive == [], f"left running: {alive}"
+        assert "Traceback" not in log.read_text(), log.read_text()
+    finally:
+        if run.poll() is None:
+            run.kill()

@@ -1,0 +1,62 @@
+"""A worker killed in the middle of storing hits loses none of them and doubles none."""
+from __future__ import annotations
+
+import signal
+import sqlite3
+from contextlib import contextmanager
+
+import psycopg
+from sqlalchemy import func, select
+
+from telltale import queue
+from telltale.store.models import Event
+
+from .helpers import make_user, path_of, register
+from .processes import start, stop, wait_for
+
+
+@contextmanager
+def events_table_locked(database_url: str):
+    """Hold a lock that makes any writer to the events table wait, as a stalled database would."""
+    if database_url.startswith("sqlite"):
+        connection = sqlite3.connect(database_url.split("///", 1)[1], isolation_level=None)
+        connection.execute("BEGIN EXCLUSIVE")
+    else:
+        connection = psycopg.connect(database_url.replace("+psycopg", ""))
+        connection.execute("LOCK TABLE events IN ACCESS EXCLUSIVE MODE")
+    try:
+        yield
+    finally:
+        connection.rollback()
+        connection.close()
+
+
+def stored(services, message_id: int) -> int:
+    with services.sessions() as session:
+        return session.scalar(select(func.count()).select_from(Event).where(Event.message_id == message_id))
+
+
+def test_a_worker_killed_mid_drain_loses_no_hit(client, services, settings):
+    auth, _ = make_user(services)
+    message = register(client, auth)
+    for _ in range(25):
+        client.get(path_of(message["pixel_url"]))
+    client.get(path_of(message["links"][0]["tracked_url"]))
+
+    with events_table_locked(settings.database_url):
+        doomed = start(settings, "worker")
+        try:
+            # The drainer holds its lock and has read the hits, but cannot commit them.
+            wait_for(lambda: services.redis.exists(queue.DRAIN_LOCK_KEY), 20, "the worker to start draining")
+        finally:
+            stop(doomed, signal.SIGKILL)
+    assert services.redis.llen(queue.HITS_KEY) == 26
+
+    survivor = start(settings, "worker")
+    try:
+        wait_for(lambda: services.redis.llen(queue.HITS_KEY) == 0, 45, "a new worker to drain the hits")
+    finally:
+        stop(survivor)
+    assert stored(services, message["id"]) == 26
+    shown = client.get(f"/api/v1/messages/{message['id']}", headers=auth).json
+    assert (shown["opens"], shown["clicks"]) == (25, 1)
