@@ -1,0 +1,143 @@
+"""Fixtures: a private Redis server, SQLite and PostgreSQL databases, the app, a worker.
+
+Tests never touch the machine's shared Redis or its `test` database's tables: they start their
+own Redis on a spare port and create a database of their own on the PostgreSQL server.
+"""
+from __future__ import annotations
+
+import gc
+import os
+import uuid
+
+import psycopg
+import pytest
+import redis
+from sqlalchemy import text
+
+from telltale.app import create_app
+from telltale.config import load_settings
+from telltale.store.migrate import upgrade
+from telltale.worker.runner import run_worker
+
+from .servers import RedisServer
+
+PG_ADMIN = os.environ.get("TELLTALE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(autouse=True)
+def _collect_leaks():
+    """Collect garbage after every test, so a leaked socket fails the test that leaked it.
+
+    Without this, an unclosed connection is reported whenever the collector happens to run,
+    which fails some later, innocent test one run in a few.
+    """
+    yield
+    gc.collect()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    with redis.Redis.from_url(redis_server.url) as conn:
+        conn.flushall()
+        yield redis_server.url
+        conn.flushall()
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """A fresh PostgreSQL database for this test session, dropped at the end."""
+    name = f"telltale_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    yield url
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'telltale.db'}"
+        upgrade(url)
+        yield url
+        return
+    url = request.getfixturevalue("pg_database")
+    yield url
+    _empty_tables(url)
+
+
+@pytest.fixture
+def settings(tmp_path, database_url, redis_url):
+    env = {
+        "TELLTALE_HOME": str(tmp_path / "home"),
+        "TELLTALE_PUBLIC_URL": "http://t.example.test",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+    }
+    return load_settings(env)
+
+
+@pytest.fixture
+def make_app():
+    """Build apps from settings; their connections are released when the test ends."""
+    made = []
+
+    def build(settings):
+        made.append(create_app(settings))
+        return made[-1]
+
+    yield build
+    for application in made:
+        application.extensions["telltale"].close()
+
+
+@pytest.fixture
+def app(settings, make_app):
+    return make_app(settings)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def drain(app):
+    """Run a worker until the queue is empty, as `telltale worker --burst` does."""
+    return lambda: run_worker(app, burst=True)
+
+
+@pytest.fixture
+def services(app):
+    return app.extensions["telltale"]
+
+
+def _empty_tables(url: str) -> None:
+    from telltale.store.db import make_engine
+    from telltale.store.models import Base
+
+    engine = make_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        names = ", ".join(table.name for table in Base.metadata.sorted_tables)
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+def pytest_configure(config):
+    # Fail at once, not test by test, when the PostgreSQL the suite needs is not there.
+    try:
+        psycopg.connect(PG_ADMIN, connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        raise pytest.UsageError(f"PostgreSQL is not reachable at {PG_ADMIN}: {exc}") from None
+
+
