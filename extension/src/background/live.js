@@ -1,0 +1,120 @@
+// The websocket to the backend's /ws (protocol: README "Live events"). One per browser, opened by
+// the service worker whenever it runs and kept open: traffic at least every 30 s keeps a worker
+// with an open websocket alive (Chrome 116+), so a keepalive goes out every KEEPALIVE_MS.
+// Each event handled moves lastEventId in storage; a reconnect, after a backend restart or after
+// the worker itself was stopped, resumes from there and gets exactly what it missed.
+import { RECENT_EVENTS, isPaired, readSettings, writeSettings } from "../shared/settings.js";
+import { showPopup } from "./popups.js";
+import { isSenderView } from "./sender-views.js";
+
+const KEEPALIVE_MS = 20_000;
+// Seconds between attempts after a failure, with jitter so a restarted server is not stormed.
+const BACKOFF_MS = [1_000, 2_000, 4_000, 8_000, 15_000, 30_000, 60_000];
+const UNAUTHORISED = 4401;
+
+let socket = null;
+let ready = false;
+let attempts = 0;
+let retryTimer = null;
+let keepaliveTimer = null;
+// Events are handled one at a time, in order, so lastEventId only ever moves forward.
+let queue = Promise.resolve();
+
+export function status() {
+  return { connected: ready };
+}
+
+export function ensure() {
+  if (socket || retryTimer) return;
+  open().catch((error) => {
+    console.warn("Telltale: could not open the live connection", error);
+    retry();
+  });
+}
+
+export function restart() {
+  clearTimeout(retryTimer);
+  retryTimer = null;
+  attempts = 0;
+  if (socket) {
+    const old = socket;
+    socket = null;
+    old.close(1000, "settings changed");
+  }
+  stopKeepalive();
+  ready = false;
+  ensure();
+}
+
+async function open() {
+  const settings = await readSettings();
+  if (!isPaired(settings) || socket) return;
+  const ws = new WebSocket(socketUrl(settings.serverUrl));
+  socket = ws;
+  ws.onopen = () => {
+    ws.send(JSON.stringify({ type: "auth", token: settings.token, last_event_id: settings.lastEventId || null }));
+  };
+  ws.onmessage = (message) => {
+    if (socket !== ws) return;
+    let data;
+    try {
+      data = JSON.parse(message.data);
+    } catch {
+      return;
+    }
+    if (data.type === "ready") {
+      ready = true;
+      attempts = 0;
+      startKeepalive(ws);
+      if (!settings.lastEventId && data.last_event_id) queue = queue.then(() => writeSettings({ lastEventId: data.last_event_id }));
+      return;
+    }
+    queue = queue.then(() => handle(data)).catch((error) => console.warn("Telltale: an event was not handled", error));
+  };
+  ws.onclose = (close) => {
+    if (socket !== ws) return;
+    socket = null;
+    ready = false;
+    stopKeepalive();
+    if (close.code === UNAUTHORISED) {
+      console.warn("Telltale: the server refused this extension's token; pair it again in the options");
+      return;
+    }
+    retry();
+  };
+}
+
+async function handle(event) {
+  const settings = await readSettings();
+  const recentEvents = [event, ...settings.recentEvents.filter((old) => old.id !== event.id)].slice(0, RECENT_EVENTS);
+  if (event.popup && settings.notify && !(await isSenderView(event))) await showPopup(event);
+  await writeSettings({ lastEventId: event.id, recentEvents });
+}
+
+function retry() {
+  if (retryTimer) return;
+  const base = BACKOFF_MS[Math.min(attempts, BACKOFF_MS.length - 1)];
+  attempts += 1;
+  retryTimer = setTimeout(() => {
+    retryTimer = null;
+    ensure();
+  }, base / 2 + Math.random() * (base / 2));
+}
+
+function startKeepalive(ws) {
+  stopKeepalive();
+  keepaliveTimer = setInterval(() => {
+    if (ws.readyState === WebSocket.OPEN) ws.send('{"type":"keepalive"}');
+  }, KEEPALIVE_MS);
+}
+
+function stopKeepalive() {
+  clearInterval(keepaliveTimer);
+  keepaliveTimer = null;
+}
+
+export function socketUrl(serverUrl) {
+  const url = new URL("/ws", serverUrl);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  return url.href;
+}

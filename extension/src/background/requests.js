@@ -1,0 +1,42 @@
+// Answers to content scripts and extension pages (the protocol is in shared/protocol.js).
+import { Api } from "../shared/api.js";
+import { isPaired, readSettings } from "../shared/settings.js";
+import * as live from "./live.js";
+import { noteSenderView } from "./sender-views.js";
+
+// Under the content script's 1.5 s deadline, so that the answer, even a refusal, arrives in time.
+const REGISTER_DEADLINE_MS = 1300;
+
+async function api() {
+  const settings = await readSettings();
+  if (!isPaired(settings)) throw new Error("Telltale is not set up: pair it with your server in its options");
+  return new Api(settings.serverUrl, settings.token);
+}
+
+const HANDLERS = {
+  register: async ({ message }) => ({ registration: await (await api()).register(message, REGISTER_DEADLINE_MS) }),
+  "report-refs": async ({ messageId, client_ref: clientRef, thread_ref: threadRef }) => {
+    const fields = Object.fromEntries(Object.entries({ client_ref: clientRef, thread_ref: threadRef }).filter(([, v]) => v));
+    return { message: await (await api()).change(messageId, fields) };
+  },
+  "sender-view": async ({ messageId, at }) => {
+    // Noted locally first: a popup for a hit already on its way is then held back (live.js).
+    await noteSenderView(messageId, at);
+    await (await api()).senderViewed(messageId, at);
+    return {};
+  },
+  change: async ({ messageId, fields }) => ({ message: await (await api()).change(messageId, fields) }),
+  messages: async ({ limit }) => ({ items: (await (await api()).messages({ limit })).items }),
+  message: async ({ messageId }) => ({ message: await (await api()).message(messageId) }),
+  reconnect: async () => {
+    live.restart();
+    return {};
+  },
+  "live-status": async () => ({ ...live.status(), lastEventId: (await readSettings()).lastEventId }),
+};
+
+export async function handleRequest(request) {
+  const handler = HANDLERS[request?.type];
+  if (!handler) return { ok: false, error: `unknown request ${JSON.stringify(request?.type)}` };
+  return { ok: true, ...(await handler(request)) };
+}

@@ -1,0 +1,55 @@
+// The sender's own views are not opens. When the sender's mailbox shows a message carrying our
+// pixel, the image element is neutralised before it loads (Gmail proxies images through
+// googleusercontent.com, so blocking our host name alone would miss them; the service worker's
+// declarativeNetRequest rule covers direct loads), and the backend is told, so that a hit that
+// slipped through in that moment is counted as the sender's, not as an open.
+import { PIXEL_ATTRIBUTE } from "../compose/tracking.js";
+import { ask } from "../shared/protocol.js";
+import { ownPixelMessage } from "../webmail/pixels.js";
+
+const BLANK = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7";
+// One report per message per this many ms: Gmail re-renders a conversation often.
+const REPORT_EVERY_MS = 30_000;
+
+export function guardOwnPixels(settings) {
+  const document = globalThis.document;
+  const reported = new Map();
+
+  const report = (messageId) => {
+    const now = Date.now();
+    if (now - (reported.get(messageId) || 0) < REPORT_EVERY_MS) return;
+    reported.set(messageId, now);
+    ask("sender-view", { messageId, at: new Date(now).toISOString() }).catch((error) =>
+      console.info(`[Telltale] could not report your own view of message ${messageId}: ${error.message}`),
+    );
+  };
+
+  const check = (img) => {
+    const src = img.getAttribute("src");
+    const messageId = ownPixelMessage(src, settings.serverUrl);
+    if (messageId === null) return;
+    // A compose body is the user's text: never change it. Our pixel there was just put in at
+    // Send and is kept from loading by the service worker's network rule.
+    if (img.hasAttribute(PIXEL_ATTRIBUTE) || img.closest("[contenteditable=true]")) return;
+    img.setAttribute("data-telltale-blocked", src);
+    img.setAttribute("src", BLANK);
+    img.removeAttribute("srcset");
+    report(messageId);
+  };
+
+  const scan = (node) => {
+    if (node.nodeType !== 1) return;
+    if (node.tagName === "IMG") check(node);
+    else if (node.firstElementChild) node.querySelectorAll("img[src]").forEach(check);
+  };
+
+  new MutationObserver((records) => {
+    if (!settings.serverUrl) return;
+    for (const record of records) {
+      if (record.type === "attributes") scan(record.target);
+      else record.addedNodes.forEach(scan);
+    }
+  }).observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ["src"] });
+
+  return { rescan: () => settings.serverUrl && scan(document.documentElement) };
+}

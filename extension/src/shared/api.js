@@ -1,0 +1,78 @@
+// The backend's REST API (README "API"), as the extension calls it. Only extension pages and the
+// service worker use this: content scripts run under the webmail's origin, where CORS would refuse
+// these requests, so they ask the service worker (see protocol.js).
+
+export class ApiError extends Error {
+  constructor(message, status = 0) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export class Api {
+  constructor(serverUrl, token = "", fetchImpl = (...args) => fetch(...args)) {
+    this.serverUrl = serverUrl;
+    this.token = token;
+    this.fetch = fetchImpl;
+  }
+
+  async call(method, path, { body, deadlineMs = 10_000 } = {}) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), deadlineMs);
+    const headers = {};
+    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    let response;
+    try {
+      response = await this.fetch(`${this.serverUrl}/api/v1${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: controller.signal,
+        credentials: "omit",
+      });
+    } catch (error) {
+      if (error?.name === "AbortError") throw new ApiError(`the server did not answer within ${deadlineMs / 1000} s`);
+      throw new ApiError(`the server could not be reached (${error?.message || error})`);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (response.status === 204) return null;
+    const payload = await response.json().catch(() => null);
+    if (!response.ok) {
+      const reason = payload?.error?.message || `the server answered ${response.status}`;
+      throw new ApiError(reason, response.status);
+    }
+    return payload;
+  }
+
+  pair(code) {
+    return this.call("POST", "/pair", { body: { code: code.trim() } });
+  }
+
+  register(message, deadlineMs) {
+    return this.call("POST", "/messages", { body: message, deadlineMs });
+  }
+
+  change(messageId, fields) {
+    return this.call("PATCH", `/messages/${messageId}`, { body: fields });
+  }
+
+  senderViewed(messageId, at) {
+    return this.call("POST", `/messages/${messageId}/sender-views`, { body: { at } });
+  }
+
+  messages({ limit = 50, before } = {}) {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (before) query.set("before", String(before));
+    return this.call("GET", `/messages?${query}`);
+  }
+
+  message(messageId) {
+    return this.call("GET", `/messages/${messageId}`);
+  }
+
+  settings() {
+    return this.call("GET", "/settings");
+  }
+}

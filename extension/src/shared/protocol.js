@@ -1,0 +1,34 @@
+// Requests from content scripts and extension pages to the service worker, which alone talks to
+// the backend (content scripts run under the webmail's origin, where CORS would refuse them).
+//
+// Each request is {type, ...fields}; each answer is {ok: true, ...result} or {ok: false, error}.
+//   register      {message}                     -> {registration}  POST /messages
+//   report-refs   {messageId, client_ref?, thread_ref?} -> {}     PATCH /messages/<id>
+//   sender-view   {messageId, at}               -> {}              POST /messages/<id>/sender-views
+//   change        {messageId, fields}           -> {message}       PATCH /messages/<id>
+//   messages      {limit?}                      -> {items}         GET /messages
+//   message       {messageId}                   -> {message}       GET /messages/<id>
+//   reconnect     {}                            -> {}              reopen the websocket (after pairing)
+//   live-status   {}                            -> {connected, lastEventId}
+
+export const REQUESTS = Object.freeze([
+  "register", "report-refs", "sender-view", "change", "messages", "message", "reconnect", "live-status",
+]);
+
+export class NoAnswer extends Error {}
+
+// Ask the service worker; give up after `deadlineMs` (waking a stopped worker counts against it).
+export async function ask(type, fields = {}, deadlineMs = 10_000) {
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new NoAnswer(`the extension did not answer within ${deadlineMs / 1000} s`)), deadlineMs);
+  });
+  try {
+    const answer = await Promise.race([chrome.runtime.sendMessage({ type, ...fields }), deadline]);
+    if (!answer) throw new NoAnswer("the extension did not answer");
+    if (!answer.ok) throw new Error(answer.error || "the request failed");
+    return answer;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,63 @@
+// Gmail's compose windows and Sent list, read through GMAIL's selectors.
+import { all, closest, first } from "./find.js";
+import { GMAIL } from "./gmail-selectors.js";
+import { ref } from "./refs.js";
+
+const value = (root, candidates) => first(root, candidates)?.value || "";
+
+export const gmail = Object.freeze({
+  name: "gmail",
+  selectors: GMAIL,
+
+  composeRoots: (document) => all(document, GMAIL.composeRoot),
+  composeRootOf: (element) => closest(element, GMAIL.composeRoot),
+  body: (root) => first(root, GMAIL.composeBody),
+  subject: (root) => value(root, GMAIL.composeSubject),
+
+  recipients(root) {
+    const chips = all(root, GMAIL.composeRecipientChip).map((chip) => chip.getAttribute(GMAIL.attr.recipientAddress));
+    // An address typed but not yet a chip still goes out with the message.
+    const typed = all(root, GMAIL.composeRecipientInput).flatMap((input) => input.value.split(/[,;\s]+/));
+    return [...chips, ...typed].map((address) => (address || "").trim()).filter((address) => address.includes("@"));
+  },
+
+  sendButtons: (root) => [...all(root, GMAIL.composeSendButton), ...all(root, GMAIL.composeSendAndArchiveButton)],
+
+  // The Track switch goes in a cell of its own right after Send's.
+  placeSwitch(root, element) {
+    const cell = first(root, GMAIL.composeSendCell);
+    if (!cell) return false;
+    const holder = cell.ownerDocument.createElement("td");
+    holder.className = "telltale-switch-cell";
+    holder.append(element);
+    cell.after(holder);
+    return true;
+  },
+
+  refs(root) {
+    const legacyThread = value(root, GMAIL.composeLegacyThreadId);
+    const thread = value(root, GMAIL.composeThreadId);
+    return {
+      client_ref: ref("gmail", value(root, GMAIL.composeDraftId)),
+      thread_ref: ref("gmail", legacyThread || thread),
+    };
+  },
+
+  // Sent list rows with the references that tie them to a tracked message.
+  sentRows(document) {
+    return all(document, GMAIL.threadRow).map((row) => {
+      const ids = first(row, GMAIL.rowIdElement);
+      return {
+        row,
+        slot: first(row, GMAIL.rowStatusSlot),
+        threadRefs: ids
+          ? [ref("gmail", ids.getAttribute(GMAIL.attr.rowLegacyThreadId)), ref("gmail", ids.getAttribute(GMAIL.attr.rowThreadId))]
+          : [],
+        subject: first(row, GMAIL.rowSubject)?.textContent.trim() || "",
+      };
+    });
+  },
+
+  // The body of a message shown in the mailbox (not a compose).
+  isMessageBody: (element) => Boolean(closest(element, GMAIL.messageBody)),
+});
