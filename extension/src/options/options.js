@@ -1,0 +1,160 @@
+// The settings page: which server, pairing with it, and the two choices the user has. #status is
+// the one line that says what happened; its data-state ("unpaired", "paired", "error") is what the
+// end-to-end tests wait on.
+import { Api, ApiError } from "../shared/api.js";
+import { ask } from "../shared/protocol.js";
+import { DEFAULTS, isPaired, normaliseServerUrl, originPattern, readSettings, writeSettings } from "../shared/settings.js";
+
+const LIVE_POLL_MS = 2_000;
+const HEALTH_DEADLINE_MS = 10_000;
+const CHOICES = { "track-default": "trackByDefault", notify: "notify" };
+
+const element = (id) => document.getElementById(id);
+const serverInput = element("server-url");
+const codeInput = element("pairing-code");
+const buttons = ["save-server", "pair", "unpair"].map(element);
+
+function showStatus(state, text) {
+  const status = element("status");
+  status.dataset.state = state;
+  status.textContent = text;
+}
+
+function showPairing(settings, prefix = "") {
+  if (isPaired(settings)) return showStatus("paired", `${prefix}Paired with ${settings.serverUrl}.`);
+  const next = settings.serverUrl ? `enter a pairing code for ${settings.serverUrl}` : "enter your server's address, then a pairing code";
+  return showStatus("unpaired", `${prefix}Not paired yet: ${next}.`);
+}
+
+// Run one action at a time; anything it did not expect to fail with still reaches #status.
+async function busy(work) {
+  for (const button of buttons) button.disabled = true;
+  try {
+    await work();
+  } catch (error) {
+    showStatus("error", error.message || String(error));
+  } finally {
+    for (const button of buttons) button.disabled = false;
+  }
+}
+
+// The pairing is stored either way; the live line shows whether the socket came back.
+function reconnect() {
+  return ask("reconnect").catch(() => {});
+}
+
+async function saveServer(serverUrl, granted) {
+  if (!(await granted)) {
+    showStatus("error", `Telltale was not allowed to reach ${serverUrl}, so the address was not saved.`);
+    return;
+  }
+  const before = await readSettings();
+  const moved = before.serverUrl !== serverUrl;
+  // A token belongs to the server that issued it, and so does the id of the last event seen there.
+  await writeSettings(moved ? { serverUrl, token: DEFAULTS.token, lastEventId: DEFAULTS.lastEventId } : { serverUrl });
+  serverInput.value = serverUrl;
+  if (moved && isPaired(before)) await reconnect();
+  // Only the words change while checking: data-state moves once the outcome is known.
+  element("status").textContent = `Checking ${serverUrl}…`;
+  const problem = await healthProblem(serverUrl);
+  if (problem) showStatus("error", `Saved ${serverUrl}, but ${problem}.`);
+  else showPairing(await readSettings(), `${serverUrl} answers. `);
+}
+
+// Why the server is not ready for us, or "" when /healthz answers 200.
+async function healthProblem(serverUrl) {
+  let response;
+  try {
+    response = await fetch(`${serverUrl}/healthz`, { credentials: "omit", signal: AbortSignal.timeout(HEALTH_DEADLINE_MS) });
+  } catch (error) {
+    if (error.name === "TimeoutError") return `it did not answer within ${HEALTH_DEADLINE_MS / 1000} s`;
+    return `it could not be reached (${error.message})`;
+  }
+  if (response.status === 200) return "";
+  if (response.status === 503) {
+    const health = await response.json().catch(() => ({}));
+    const failing = ["redis", "database", "spool"].filter((part) => health[part] && health[part] !== "ok");
+    return `it is not healthy: ${failing.map((part) => `${part} ${health[part]}`).join(", ") || "status 503"}`;
+  }
+  return `it answered ${response.status} to /healthz, so it may not be a Telltale server`;
+}
+
+async function pair() {
+  const settings = await readSettings();
+  const code = codeInput.value.trim();
+  if (!settings.serverUrl) return showStatus("error", "Save your server's address first, then pair.");
+  if (!code) return showStatus("error", "Enter the pairing code first.");
+  let token;
+  try {
+    ({ token } = await new Api(settings.serverUrl).pair(code));
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    return showStatus("error", `Pairing failed: ${error.message}.`);
+  }
+  // A new token may be another account's: its events start from now, not from the old account's last id.
+  await writeSettings({ token, lastEventId: DEFAULTS.lastEventId, recentEvents: [] });
+  codeInput.value = "";
+  await reconnect();
+  showPairing(await readSettings());
+  return refreshLive();
+}
+
+async function unpair() {
+  const before = await readSettings();
+  await writeSettings({ token: DEFAULTS.token, lastEventId: DEFAULTS.lastEventId });
+  await reconnect();
+  if (isPaired(before)) showStatus("unpaired", `Unpaired: this browser no longer hears from ${before.serverUrl}.`);
+  else showPairing(await readSettings());
+  return refreshLive();
+}
+
+async function saveChoice(key, value) {
+  await writeSettings({ [key]: value });
+  showPairing(await readSettings(), "Saved. ");
+}
+
+async function refreshLive() {
+  let connected;
+  try {
+    ({ connected } = await ask("live-status", {}, LIVE_POLL_MS));
+  } catch {
+    // A worker that cannot answer has no socket open either.
+    connected = false;
+  }
+  element("live").textContent = connected ? "Connected" : "Not connected";
+}
+
+async function watchLive() {
+  await refreshLive();
+  setTimeout(watchLive, LIVE_POLL_MS);
+}
+
+element("save-server").addEventListener("click", (event) => {
+  event.preventDefault();
+  let serverUrl;
+  try {
+    serverUrl = normaliseServerUrl(serverInput.value);
+  } catch (error) {
+    showStatus("error", error.message);
+    return;
+  }
+  // The browser grants a host permission only during the click's user gesture, which ends at the
+  // first await: ask now, look at the answer later.
+  const granted = chrome.permissions.request({ origins: [originPattern(serverUrl)] });
+  busy(() => saveServer(serverUrl, granted));
+});
+element("pair").addEventListener("click", (event) => {
+  event.preventDefault();
+  busy(pair);
+});
+element("unpair").addEventListener("click", () => busy(unpair));
+for (const [id, key] of Object.entries(CHOICES)) {
+  element(id).addEventListener("change", (event) => busy(() => saveChoice(key, event.target.checked)));
+}
+
+readSettings().then((settings) => {
+  serverInput.value = settings.serverUrl;
+  for (const [id, key] of Object.entries(CHOICES)) element(id).checked = settings[key];
+  showPairing(settings);
+  watchLive();
+});

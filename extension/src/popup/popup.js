@@ -1,0 +1,113 @@
+// The toolbar popup: what just happened (the live events the service worker keeps in storage) and
+// the latest messages, each with Stop tracking and Mute. Everything shown is set as text: subjects
+// and addresses come from other people.
+import { describeEvent, opensLabel, stateLabel } from "../shared/format.js";
+import { ask } from "../shared/protocol.js";
+import { isPaired, readSettings } from "../shared/settings.js";
+
+const ACTIVITY_SHOWN = 10;
+const MESSAGES_SHOWN = 20;
+
+const element = (id) => document.getElementById(id);
+
+function make(tag, className = "", text = "") {
+  const node = document.createElement(tag);
+  node.className = className;
+  node.textContent = text;
+  return node;
+}
+
+function showStatus(text) {
+  element("popup-status").textContent = text;
+}
+
+const subjectOf = (message) => message.subject || "(no subject)";
+
+function showActivity(events) {
+  const now = Date.now();
+  const items = events.slice(0, ACTIVITY_SHOWN).map((event) => {
+    const item = make("li", "event", describeEvent(event, now));
+    item.dataset.eventId = event.id ?? "";
+    return item;
+  });
+  if (!items.length) items.push(make("li", "empty", "Nothing yet: opens, clicks and replies will show here."));
+  element("activity").replaceChildren(...items);
+}
+
+async function showMessages() {
+  const list = element("messages");
+  try {
+    const { items } = await ask("messages", { limit: MESSAGES_SHOWN });
+    list.replaceChildren(...(items.length ? items.map(messageRow) : [make("li", "empty", "No messages yet.")]));
+  } catch (error) {
+    showStatus(`Could not load your messages: ${error.message}`);
+  } finally {
+    list.setAttribute("aria-busy", "false");
+  }
+}
+
+function messageRow(message) {
+  const row = make("li", "message");
+  row.dataset.messageId = String(message.id);
+  const subject = make("p", "subject", subjectOf(message));
+  subject.id = `subject-${message.id}`;
+  row.append(
+    subject,
+    make("p", "recipients", message.recipients.join(", ")),
+    make("p", "state", [stateLabel(message), opensLabel(message)].filter(Boolean).join(" · ")),
+    actions(message),
+  );
+  return row;
+}
+
+function actions(message) {
+  const box = make("p", "actions");
+  if (message.tracking) {
+    box.append(actionButton(message, "stop-tracking", "Stop tracking", { tracking: false }, "Tracking stopped for"));
+  }
+  const [label, done] = message.notify ? ["Mute", "Muted"] : ["Unmute", "Unmuted"];
+  box.append(actionButton(message, "mute", label, { notify: !message.notify }, done));
+  return box;
+}
+
+function actionButton(message, className, label, fields, done) {
+  const button = make("button", className, label);
+  button.type = "button";
+  // "Mute" alone does not say which message, for someone not seeing the row.
+  button.setAttribute("aria-describedby", `subject-${message.id}`);
+  button.addEventListener("click", () => change(button, message, fields, done));
+  return button;
+}
+
+async function change(button, message, fields, done) {
+  button.disabled = true;
+  let updated;
+  try {
+    ({ message: updated } = await ask("change", { messageId: message.id, fields }));
+  } catch (error) {
+    button.disabled = false;
+    showStatus(`Could not change “${subjectOf(message)}”: ${error.message}`);
+    return;
+  }
+  const row = messageRow(updated);
+  button.closest("li").replaceWith(row);
+  // The clicked button left with the old row: keep keyboard focus in the same place.
+  (row.querySelector(`button.${button.className}`) ?? row.querySelector("button")).focus();
+  showStatus(`${done} “${subjectOf(updated)}”.`);
+}
+
+async function start() {
+  const settings = await readSettings();
+  const paired = isPaired(settings);
+  element("unpaired").hidden = paired;
+  element("paired").hidden = !paired;
+  if (!paired) return;
+  showActivity(settings.recentEvents);
+  await showMessages();
+}
+
+element("open-options").addEventListener("click", () => chrome.runtime.openOptionsPage());
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === "local" && changes.recentEvents) showActivity(changes.recentEvents.newValue ?? []);
+});
+start().catch((error) => showStatus(error.message));
