@@ -21,7 +21,7 @@ from .store.migrate import upgrade
 from .store.models import User
 
 OWNER_EMAIL = "owner@localhost"
-EXTENSION_DIR = Path(__file__).resolve().parents[2] / "extension"
+EXTENSION_DIR = Path(__file__).resolve().parents[2] / "extension" / "dist"  # built by `make run`
 READY_SECONDS = 45
 PR_SET_PDEATHSIG = 1
 

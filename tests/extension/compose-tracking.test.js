@@ -42,7 +42,7 @@ test("the pixel goes before the quoted reply, not into Gmail's fold", () => {
   const body = composeBody(GMAIL_REPLY);
   const anchors = trackableAnchors(body);
   applyTracking(body, anchors, REGISTRATION(anchors));
-  const pixel = body.querySelector("img[data-telltale]");
+  const pixel = body.querySelector("img[src$='.gif']");
   assert.equal(pixel.nextElementSibling.className, "gmail_quote");
   assert.equal(pixel.parentNode, body);
 });
@@ -53,7 +53,7 @@ test("in an Outlook reply everything after the reply marker is left alone", () =
   assert.deepEqual(anchors.map((a) => a.getAttribute("href")), ["https://docs.example.com/spec.pdf?v=2&dl=1"]);
   applyTracking(body, anchors, REGISTRATION(anchors));
   assert.equal(body.querySelector("a[href='https://bo.example.test/old']").textContent, "old link");
-  assert.equal(body.querySelector("img[data-telltale]").nextElementSibling.id, "appendonsend");
+  assert.equal(body.querySelector("img[src$='.gif']").nextElementSibling.id, "appendonsend");
 });
 
 test("a new message without quotes gets its pixel at the end", () => {
@@ -69,7 +69,9 @@ test("applying twice never adds a second pixel", () => {
   applyTracking(body, [], registration);
   applyTracking(body, [], registration);
   assert.equal(body.querySelectorAll("img").length, 1);
-  assert.ok(hasPixel(body));
+  assert.ok(hasPixel(body, registration.pixel_url));
+  assert.ok(!hasPixel(body, "https://another.example.test/p/1.s.gif"));
+  assert.equal(body.querySelector("img").attributes.length, 5, "src, alt, width, height, style: nothing telling");
 });
 
 test("a link edited after registration keeps what the user wrote", () => {

@@ -1,10 +1,13 @@
-// A declarativeNetRequest rule that keeps webmail pages from loading our pixel directly: the
-// pixel just put into a compose body at Send, and Outlook showing the sender a sent message. Gmail
-// shows sent mail through its image proxy, whose URLs do not name our host: the content script's
-// own-pixel guard handles those.
+// declarativeNetRequest rules that keep webmail pages from loading our pixel in the sender's own
+// browser: the pixel just put into a compose body at Send, Outlook showing a sent message, and
+// Gmail showing one through its image proxy. Gmail's proxy URLs do not name our host, but they
+// keep the original URL after "#", and rules match the whole URL, fragment included (tried in
+// Chromium: "|https://ci3.googleusercontent.com/meips/...#<our pixel>" is blocked before any
+// request leaves). The content script also neutralises the element and reports the view.
 import { readSettings } from "../shared/settings.js";
 
-const RULE_ID = 1;
+const DIRECT = 1;
+const PROXIED = 2;
 export const WEBMAIL_DOMAINS = Object.freeze([
   "mail.google.com",
   "outlook.office.com",
@@ -12,19 +15,28 @@ export const WEBMAIL_DOMAINS = Object.freeze([
   "outlook.live.com",
 ]);
 
-export function blockRule(serverUrl) {
-  return {
-    id: RULE_ID,
-    priority: 1,
-    action: { type: "block" },
-    condition: { urlFilter: `|${serverUrl}/p/`, initiatorDomains: [...WEBMAIL_DOMAINS], resourceTypes: ["image"] },
-  };
+export function blockRules(serverUrl) {
+  const initiatorDomains = [...WEBMAIL_DOMAINS];
+  return [
+    {
+      id: DIRECT,
+      priority: 1,
+      action: { type: "block" },
+      condition: { urlFilter: `|${serverUrl}/p/`, initiatorDomains, resourceTypes: ["image"] },
+    },
+    {
+      id: PROXIED,
+      priority: 1,
+      action: { type: "block" },
+      condition: { urlFilter: `#${serverUrl}/p/`, requestDomains: ["googleusercontent.com"], initiatorDomains, resourceTypes: ["image"] },
+    },
+  ];
 }
 
 export async function syncBlockRules() {
   const { serverUrl } = await readSettings();
   await chrome.declarativeNetRequest.updateDynamicRules({
-    removeRuleIds: [RULE_ID],
-    addRules: serverUrl ? [blockRule(serverUrl)] : [],
+    removeRuleIds: [DIRECT, PROXIED],
+    addRules: serverUrl ? blockRules(serverUrl) : [],
   });
 }

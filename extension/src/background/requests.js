@@ -1,6 +1,7 @@
 // Answers to content scripts and extension pages (the protocol is in shared/protocol.js).
 import { Api } from "../shared/api.js";
 import { isPaired, readSettings } from "../shared/settings.js";
+import { abandon } from "./abandoned.js";
 import * as live from "./live.js";
 import { noteSenderView } from "./sender-views.js";
 
@@ -15,6 +16,10 @@ async function api() {
 
 const HANDLERS = {
   register: async ({ message }) => ({ registration: await (await api()).register(message, REGISTER_DEADLINE_MS) }),
+  abandon: async ({ message }) => {
+    await abandon(message);
+    return {};
+  },
   "report-refs": async ({ messageId, client_ref: clientRef, thread_ref: threadRef }) => {
     const fields = Object.fromEntries(Object.entries({ client_ref: clientRef, thread_ref: threadRef }).filter(([, v]) => v));
     return { message: await (await api()).change(messageId, fields) };

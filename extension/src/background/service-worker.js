@@ -1,6 +1,7 @@
 // The extension's service worker. Chrome stops it after 30 s without activity and starts it again
 // for any event, so every listener is registered here, at the top level, on each start, and all
 // state that must outlive it is in chrome.storage (shared/settings.js).
+import { forgetAbandoned } from "./abandoned.js";
 import { handleRequest } from "./requests.js";
 import * as live from "./live.js";
 import { syncBlockRules } from "./network-rules.js";
@@ -27,7 +28,9 @@ chrome.storage.onChanged.addListener((changes, area) => {
 // A periodic alarm wakes a stopped worker, which then reopens the websocket: the backstop for
 // whatever closed it while nothing else was running.
 chrome.alarms.onAlarm.addListener((alarm) => {
-  if (alarm.name === WATCHDOG) live.ensure();
+  if (alarm.name !== WATCHDOG) return;
+  live.ensure();
+  forgetAbandoned().catch(() => {});
 });
 
 chrome.runtime.onInstalled.addListener(() => {

@@ -16,7 +16,6 @@ const QUOTE_STARTS = [
 ];
 const QUOTE_SELECTOR = QUOTE_STARTS.join(", ");
 const MAX_URL_LENGTH = 2048;
-export const PIXEL_ATTRIBUTE = "data-telltale";
 
 export function isTrackable(href) {
   if (typeof href !== "string" || href.length === 0 || href.length > MAX_URL_LENGTH) return false;
@@ -43,8 +42,12 @@ export function trackableAnchors(body, ownOrigin = null) {
   return anchors;
 }
 
-export function hasPixel(body) {
-  return body.querySelector(`img[${PIXEL_ATTRIBUTE}]`) !== null;
+// Whether `body` already holds a pixel of the server at `pixelUrl`: a message re-sent after an
+// Undo, or a second Send, must not get two. Known by its address alone: the pixel carries no
+// attribute of ours, which would tell every recipient that the mail is tracked, and by what.
+export function hasPixel(body, pixelUrl) {
+  const prefix = `${new URL(pixelUrl).origin}/p/`;
+  return [...body.querySelectorAll("img[src]")].some((img) => img.getAttribute("src").startsWith(prefix));
 }
 
 // Apply a registration ({pixel_url, links: [{url, tracked_url}]}) to `body`. The registration was
@@ -60,14 +63,13 @@ export function applyTracking(body, anchors, registration) {
       rewritten += 1;
     }
   });
-  if (!hasPixel(body)) {
+  if (!hasPixel(body, registration.pixel_url)) {
     const pixel = document.createElement("img");
     pixel.setAttribute("src", registration.pixel_url);
     pixel.setAttribute("alt", "");
     pixel.setAttribute("width", "1");
     pixel.setAttribute("height", "1");
     pixel.setAttribute("style", "width:1px;height:1px;border:0");
-    pixel.setAttribute(PIXEL_ATTRIBUTE, "");
     // Before the quoted part: Gmail folds quoted text away, and an image inside the fold
     // would load late or never.
     const quote = quoteStart(body);

@@ -80,27 +80,23 @@ function attachSwitches(adapter, settings, document) {
   }
 }
 
-// The send button a Send event is aimed at, or null if the event is not a Send.
+// The send button a Send event is aimed at, or null if the event is not a Send. Cheap checks
+// first: this runs for every click and key press on the page.
 function sendTarget(adapter, event) {
   const target = event.target;
   if (!(target instanceof Element)) return null;
+  const { sendShortcut } = adapter.selectors;
+  const shortcut = event.type === "keydown" && event.key === sendShortcut.key
+    && sendShortcut.modifiers.some((modifier) => event[modifier]);
+  const onButton = event.type === "click" || (event.type === "keydown" && (event.key === "Enter" || event.key === " "));
+  if (!shortcut && !onButton) return null;
+  if (!shortcut && !target.closest("button, [role=button]")) return null;
   const root = adapter.composeRootOf(target);
   if (!root) return null;
   const buttons = adapter.sendButtons(root);
-  if (buttons.length === 0) return null;
-  const { sendShortcut } = adapter.selectors;
-  if (event.type === "click") {
-    const button = buttons.find((candidate) => candidate.contains(target));
-    return button ? { root, button } : null;
-  }
-  if (event.key === sendShortcut.key && sendShortcut.modifiers.some((modifier) => event[modifier])) {
-    return { root, button: buttons[0] };
-  }
-  if (event.key === "Enter" || event.key === " ") {
-    const button = buttons.find((candidate) => candidate.contains(target));
-    return button ? { root, button } : null;
-  }
-  return null;
+  if (shortcut) return buttons.length ? { root, button: buttons[0] } : null;
+  const button = buttons.find((candidate) => candidate.contains(target));
+  return button ? { root, button } : null;
 }
 
 function interceptSend(adapter, settings, event) {
@@ -142,7 +138,14 @@ async function prepare(adapter, settings, root) {
     sent_at: new Date().toISOString(),
     ...withoutEmpty(adapter.refs(root)),
   };
-  const { registration } = await ask("register", { message }, REGISTER_DEADLINE_MS);
+  let registration;
+  try {
+    ({ registration } = await ask("register", { message }, REGISTER_DEADLINE_MS));
+  } catch (error) {
+    // The server may yet store it: have it deleted, the mail goes out untracked.
+    ask("abandon", { message }).catch(() => {});
+    throw error;
+  }
   applyTracking(body, anchors, registration);
   // Editors keep their own model of the text; tell them the DOM changed, as typing would.
   body.dispatchEvent(new InputEvent("input", { bubbles: true, inputType: "insertReplacementText" }));

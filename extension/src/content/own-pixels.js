@@ -3,7 +3,6 @@
 // googleusercontent.com, so blocking our host name alone would miss them; the service worker's
 // declarativeNetRequest rule covers direct loads), and the backend is told, so that a hit that
 // slipped through in that moment is counted as the sender's, not as an open.
-import { PIXEL_ATTRIBUTE } from "../compose/tracking.js";
 import { ask } from "../shared/protocol.js";
 import { ownPixelMessage } from "../webmail/pixels.js";
 
@@ -30,7 +29,7 @@ export function guardOwnPixels(settings) {
     if (messageId === null) return;
     // A compose body is the user's text: never change it. Our pixel there was just put in at
     // Send and is kept from loading by the service worker's network rule.
-    if (img.hasAttribute(PIXEL_ATTRIBUTE) || img.closest("[contenteditable=true]")) return;
+    if (img.closest("[contenteditable=true]")) return;
     img.setAttribute("data-telltale-blocked", src);
     img.setAttribute("src", BLANK);
     img.removeAttribute("srcset");

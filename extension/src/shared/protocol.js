@@ -3,6 +3,7 @@
 //
 // Each request is {type, ...fields}; each answer is {ok: true, ...result} or {ok: false, error}.
 //   register      {message}                     -> {registration}  POST /messages
+//   abandon       {message}                     -> {}              a registration given up at Send
 //   report-refs   {messageId, client_ref?, thread_ref?} -> {}     PATCH /messages/<id>
 //   sender-view   {messageId, at}               -> {}              POST /messages/<id>/sender-views
 //   change        {messageId, fields}           -> {message}       PATCH /messages/<id>
@@ -12,7 +13,7 @@
 //   live-status   {}                            -> {connected, lastEventId}
 
 export const REQUESTS = Object.freeze([
-  "register", "report-refs", "sender-view", "change", "messages", "message", "reconnect", "live-status",
+  "register", "abandon", "report-refs", "sender-view", "change", "messages", "message", "reconnect", "live-status",
 ]);
 
 export class NoAnswer extends Error {}

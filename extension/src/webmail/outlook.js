@@ -1,13 +1,12 @@
 // Outlook on the web's compose and Sent Items, read through OUTLOOK's selectors.
-import { all, closest, first } from "./find.js";
+import { all, first } from "./find.js";
 import { OUTLOOK } from "./outlook-selectors.js";
 import { ref } from "./refs.js";
 
 // Outlook has no element that is "one compose": the compose is the smallest ancestor of an
 // editor that also holds a Send button.
 function composeOf(element) {
-  const body = element.closest?.(OUTLOOK.composeBody.join(",")) || null;
-  let node = body || element;
+  let node = element;
   while (node && node !== node.ownerDocument.body) {
     if (first(node, OUTLOOK.composeSendButton) && first(node, OUTLOOK.composeBody)) return node;
     node = node.parentElement;
@@ -27,11 +26,7 @@ export const outlook = Object.freeze({
   selectors: OUTLOOK,
 
   composeRoots: (document) => all(document, OUTLOOK.composeBody).map(composeOf).filter(Boolean),
-  composeRootOf(element) {
-    // A send button or an editor identifies its compose; anything else is not ours to judge.
-    if (!closest(element, OUTLOOK.composeSendButton) && !closest(element, OUTLOOK.composeBody)) return null;
-    return composeOf(element);
-  },
+  composeRootOf: composeOf,
   body: (root) => first(root, OUTLOOK.composeBody),
   subject: (root) => first(root, OUTLOOK.composeSubject)?.value || "",
 
