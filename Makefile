@@ -6,17 +6,22 @@ BIN := $(VENV)/bin
 # Reinstall when the dependency list changes.
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 NODE_STAMP := extension/node_modules/.installed-$(shell sha1sum extension/package-lock.json | cut -c1-12)
+# Playwright drives Debian's Chromium (.ci/ensure-chromium); it must never fetch a browser of its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: run test install clean
 
-run: $(STAMP)
+run: $(STAMP) $(NODE_STAMP)
+	cd extension && npm run build
 	$(BIN)/telltale run
 
 test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check backend tests
 	cd extension && npm test
 	bash .ci/ensure-postgres
-	$(BIN)/python -m pytest
+	bash .ci/ensure-chromium
+	cd extension && npm run build
+	$(BIN)/python -m pytest tests/backend tests/e2e
 
 install: $(STAMP)
 
