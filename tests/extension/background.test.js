@@ -1,0 +1,33 @@
+// The service worker's pure parts: where the websocket goes, and which requests its rules block.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { socketUrl } from "../../extension/src/background/live.js";
+import { WEBMAIL_DOMAINS, blockRules } from "../../extension/src/background/network-rules.js";
+import { normaliseServerUrl, originPattern } from "../../extension/src/shared/settings.js";
+
+test("the websocket follows the server's scheme, host and port", () => {
+  assert.equal(socketUrl("https://t.example.org"), "wss://t.example.org/ws");
+  assert.equal(socketUrl("http://127.0.0.1:8000"), "ws://127.0.0.1:8000/ws");
+});
+
+test("our pixel is blocked in webmail pages, directly and behind Gmail's proxy, and nothing else", () => {
+  const [direct, proxied] = blockRules("https://t.example.org");
+  assert.equal(direct.condition.urlFilter, "|https://t.example.org/p/");
+  assert.equal(proxied.condition.urlFilter, "#https://t.example.org/p/");
+  assert.deepEqual(proxied.condition.requestDomains, ["googleusercontent.com"]);
+  for (const rule of [direct, proxied]) {
+    assert.deepEqual(rule.condition.initiatorDomains, [...WEBMAIL_DOMAINS]);
+    assert.deepEqual(rule.condition.resourceTypes, ["image"]);
+    assert.equal(rule.action.type, "block");
+  }
+  // Links stay clickable: only /p/ is blocked, never /l/.
+  assert.ok(!JSON.stringify(blockRules("https://t.example.org")).includes("/l/"));
+});
+
+test("a server URL is reduced to its origin, and only http(s) is accepted", () => {
+  assert.equal(normaliseServerUrl(" https://T.example.org:8443/settings "), "https://t.example.org:8443");
+  assert.equal(originPattern("https://t.example.org:8443"), "https://t.example.org/*");
+  assert.throws(() => normaliseServerUrl("ftp://t.example.org"), /must start with https/);
+  assert.throws(() => normaliseServerUrl("t.example.org"), /not a URL/);
+});
