@@ -12,12 +12,14 @@
 //
 // Never block a send: without an answer from the backend within REGISTER_DEADLINE_MS, or on any
 // error, the message goes out untracked and a notice says so.
-import { REGISTER_DEADLINE_MS } from "../compose/register.js";
 import { applyTracking, trackableAnchors } from "../compose/tracking.js";
 import { failSoft } from "../webmail/find.js";
 import { ask } from "../shared/protocol.js";
 import { showNotice } from "./notice.js";
 import { createSwitch } from "./track-switch.js";
+
+// The longest a Send waits for the backend, waking the service worker included.
+export const REGISTER_DEADLINE_MS = 1500;
 
 // Per compose window: {tracking, phase}. phase "idle" until Send; "preparing" while we register
 // (further Send events are swallowed); "ready" once prepared, when Send events pass untouched, so

@@ -99,11 +99,12 @@ function mark(document, row, message) {
     slot.prepend(ticks);
   }
   const opened = message.opens > 0;
-  const state = !message.tracking ? "untracked" : opened ? "opened" : "sent";
-  ticks.dataset.messageId = String(message.id);
-  ticks.dataset.state = state;
   const clicks = message.clicks ? ` · ${message.clicks} click${message.clicks === 1 ? "" : "s"}` : "";
-  ticks.firstChild?.nodeType === 3 ? (ticks.firstChild.data = `${opened ? "✓✓" : "✓"}${clicks}`) : ticks.prepend(`${opened ? "✓✓" : "✓"}${clicks}`);
+  ticks.dataset.messageId = String(message.id);
+  ticks.dataset.state = !message.tracking ? "untracked" : opened ? "opened" : "sent";
+  // The label is the first child; a hover card, when shown, follows it.
+  const label = ticks.firstChild?.nodeType === Node.TEXT_NODE ? ticks.firstChild : ticks.insertBefore(document.createTextNode(""), ticks.firstChild);
+  label.data = `${opened ? "✓✓" : "✓"}${clicks}`;
   ticks.style.color = opened ? "#1a73e8" : "#80868b";
   ticks.setAttribute("aria-label", opened ? `Opened ${message.opens} times${clicks}` : "Sent, not opened yet");
 }

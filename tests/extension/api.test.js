@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, test } from "node:test";
 
-import { registerMessage, Untracked } from "../../extension/src/compose/register.js";
+import { Api, ApiError } from "../../extension/src/shared/api.js";
 
 let server;
 let base;
@@ -31,7 +31,7 @@ after(() => {
 
 test("a registration that answers in time returns the signed URLs", async () => {
   Object.assign(behaviour, { delayMs: 0, status: 201 });
-  const result = await registerMessage({ serverUrl: base, token: "tt_x", message: { recipients: ["a@b.c"], links: [] } });
+  const result = await new Api(base, "tt_x").register({ recipients: ["a@b.c"], links: [] }, 1500);
   assert.equal(result.pixel_url, "https://t/p/1.s.gif");
   assert.equal(result.auth, "Bearer tt_x");
   assert.deepEqual(result.echo.recipients, ["a@b.c"]);
@@ -41,17 +41,17 @@ test("a server slower than the deadline means untracked, quickly", async () => {
   Object.assign(behaviour, { delayMs: 2000, status: 201 });
   const started = Date.now();
   await assert.rejects(
-    registerMessage({ serverUrl: base, token: "t", message: {}, deadlineMs: 200 }),
-    (error) => error instanceof Untracked && /did not answer within 0.2 s/.test(error.message),
+    new Api(base, "t").register({}, 200),
+    (error) => error instanceof ApiError && /did not answer within 0.2 s/.test(error.message),
   );
   assert.ok(Date.now() - started < 1000);
 });
 
 test("a refusal says why", async () => {
   Object.assign(behaviour, { delayMs: 0, status: 422 });
-  await assert.rejects(registerMessage({ serverUrl: base, token: "t", message: {} }), /links\.0: bad/);
+  await assert.rejects(new Api(base, "t").register({}, 1500), (error) => error.status === 422 && /links\.0: bad/.test(error.message));
 });
 
 test("an unreachable server means untracked", async () => {
-  await assert.rejects(registerMessage({ serverUrl: "http://127.0.0.1:9", token: "t", message: {} }), Untracked);
+  await assert.rejects(new Api("http://127.0.0.1:9", "t").register({}, 1500), /could not be reached/);
 });
