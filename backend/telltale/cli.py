@@ -111,6 +111,54 @@ def spool_replay() -> None:
     click.echo(f"replayed {before} spool file(s)")
 
 
+@main.command()
+def classify() -> None:
+    """Judge hits given as JSON lines on stdin; print one JSON line each (the worker's own code).
+
+    \b
+    In:  {"kind": "open"|"click", "ua": ..., "ip": ..., "method": "GET", "headers": {...},
+          "seconds_after_send": 30}
+    Out: {"source": ..., "reason": ..., "client": ..., "device": ..., "os": ..., "country": ..., ...}
+    """
+    from datetime import UTC, datetime
+
+    from .classify import networks
+    from .worker.pipeline import enricher, inspect
+
+    settings = settings_or_exit()
+    networks.use(networks.for_home(settings.home))
+    enrich = enricher(settings.geoip_db)
+    for number, text in enumerate(sys.stdin, start=1):
+        if not text.strip():
+            continue
+        try:
+            line = json.loads(text)
+            if not isinstance(line, dict):
+                raise ValueError("each line must be a JSON object")
+            answer = inspect(line, enrich, datetime.now(UTC))
+        except (ValueError, TypeError) as exc:
+            answer = {"error": f"line {number}: {exc}"}
+        click.echo(json.dumps(answer, ensure_ascii=False))
+
+
+@main.group()
+def rules() -> None:
+    """The network lists the classifier uses."""
+
+
+@rules.command("refresh")
+def rules_refresh() -> None:
+    """Download Apple's Private Relay egress list into the instance folder (restart workers after)."""
+    from .classify.refresh import RefreshFailed, refresh
+
+    settings = settings_or_exit()
+    try:
+        summary = refresh(settings.home)
+    except RefreshFailed as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(summary))
+
+
 @main.group()
 def db() -> None:
     """The database."""

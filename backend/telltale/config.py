@@ -30,6 +30,9 @@ class Settings:
     mail_from: str = "telltale@localhost"
     event_history: int = 1000
     ws_ping_seconds: int = 25
+    # An owner-provided MaxMind-format city database (GeoLite2-City, DB-IP City Lite) for place
+    # names finer than the country the bundled registry data gives.
+    geoip_db: Path | None = None
 
     @property
     def spool_dir(self) -> Path:
@@ -66,6 +69,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         mail_from=env.get("TELLTALE_MAIL_FROM") or "telltale@localhost",
         event_history=_int(env, "TELLTALE_EVENT_HISTORY", 1000, low=10, high=1_000_000),
         ws_ping_seconds=_int(env, "TELLTALE_WS_PING_SECONDS", 25, low=1, high=3600),
+        geoip_db=_existing_file(env, "TELLTALE_GEOIP_DB"),
     )
     return replace(settings, **overrides) if overrides else settings
 
@@ -74,6 +78,16 @@ def default_web_workers() -> int:
     # Measured: one gevent process saturates one core on the pixel path (5.4k req/s on a 2-core
     # machine), two reach 8.8k. More processes than cores only add memory.
     return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _existing_file(env: Mapping[str, str], name: str) -> Path | None:
+    value = env.get(name)
+    if not value:
+        return None
+    path = Path(value).expanduser().resolve()
+    if not path.is_file():
+        raise ConfigError(f"{name} must name a file, got {value!r}")
+    return path
 
 
 def _public_url(value: str) -> str:

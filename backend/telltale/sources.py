@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-# "unknown" counts until the classifier exists; the classifier issue narrows this set.
-COUNTED_SOURCES = frozenset({"person", "proxy", "unknown"})
+# A proxy's open is a real one relayed by the recipient's provider (classify/classifier.py);
+# prefetchers, scanners, crawlers, the sender and hits nobody can name are shown, not counted.
+COUNTED_SOURCES = frozenset({"person", "proxy"})
 # A sender's own view loads the pixel within moments of the extension reporting it; a minute
 # either side covers slow image loads and clock skew without swallowing a recipient's open.
 SENDER_VIEW_WINDOW = timedelta(seconds=60)

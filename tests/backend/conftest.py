@@ -21,6 +21,10 @@ from telltale.worker.runner import run_worker
 
 from .servers import RedisServer
 
+# Apple Mail on an iPhone with privacy protection off (matomo-org/device-detector fixtures).
+RECIPIENT_AGENT = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
+)
 PG_ADMIN = os.environ.get("TELLTALE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -108,7 +112,11 @@ def app(settings, make_app):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A test client that fetches like a recipient's mail client (the classifier counts only people
+    and mail providers' proxies), from an address of the documentation range."""
+    test_client = app.test_client()
+    test_client.environ_base.update(HTTP_USER_AGENT=RECIPIENT_AGENT, REMOTE_ADDR="203.0.113.7")
+    return test_client
 
 
 @pytest.fixture
@@ -139,5 +147,9 @@ def pytest_configure(config):
         psycopg.connect(PG_ADMIN, connect_timeout=3).close()
     except psycopg.OperationalError as exc:
         raise pytest.UsageError(f"PostgreSQL is not reachable at {PG_ADMIN}: {exc}") from None
+    # What is loaded by now lives for the whole run: keeping it out of the collector's passes
+    # makes the collection after each test cost microseconds instead of ~80 ms.
+    gc.collect()
+    gc.freeze()
 
 

@@ -14,7 +14,7 @@ from .processes import env_for
 @pytest.fixture
 def cli(settings):
     runner = CliRunner(env={k: v for k, v in env_for(settings).items() if k.startswith(("TELLTALE_", "DATABASE_", "REDIS_"))})
-    return lambda *args: runner.invoke(main, list(args))
+    return lambda *args, **options: runner.invoke(main, list(args), **options)
 
 
 def test_user_create_prints_a_working_token_and_pairing_code(cli, client):
@@ -59,3 +59,24 @@ def test_keys_rotate_keeps_issued_links_working(cli, settings, client, services,
     assert old_link.status_code == 302 and old_link.headers["Location"] == message["links"][0]["url"]
     fresh = register(restarted, auth)
     assert fresh["pixel_url"] != message["pixel_url"]
+
+
+def test_classify_reads_json_lines_and_judges_each_as_the_worker_does(cli):
+    lines = [
+        {"kind": "open", "ua": "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)",
+         "ip": "66.102.8.1", "method": "GET", "headers": {}, "seconds_after_send": 600},
+        {"kind": "open", "ua": "Mozilla/5.0", "ip": "17.58.1.2", "seconds_after_send": 5},
+        {"kind": "click", "ua": "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Thunderbird/128.0",
+         "ip": "8.8.8.8", "headers": {"accept": "text/html"}, "seconds_after_send": 3600},
+        {"kind": "click", "ua": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "ip": "66.249.66.1"},
+    ]
+    stdin = "\n".join(json.dumps(line) for line in lines) + "\nnot json\n"
+    result = cli("classify", input=stdin)
+    assert result.exit_code == 0, result.output
+    answers = [json.loads(text) for text in result.output.splitlines()]
+    assert [answer.get("source") for answer in answers[:4]] == ["proxy", "prefetch", "person", "crawler"]
+    person = answers[2]
+    assert person["client"].startswith("Thunderbird") and person["os"].startswith("Windows") and person["country"] == "US"
+    assert answers[0]["device"] is None and answers[0]["country"] is None
+    assert all(answer["reason"] for answer in answers[:4])
+    assert answers[4]["error"].startswith("line 5:")

@@ -62,7 +62,9 @@ def test_a_pixel_hit_reaches_a_connected_client(server, client, services, drain,
     assert (event["type"], event["message_id"], event["open_number"]) == ("open", message["id"], 1)
     assert event["subject"] == "Q3 quote" and event["id"]
     assert event["popup"]["title"] == "bo@example.test opened “Q3 quote”"
-    assert event["popup"]["fresh"] and event["popup"]["body"] == "1st open"
+    # The test client reads like Apple Mail on an iPhone, from a documentation address (no place).
+    assert (event["device"], event["client"], event["place"]) == ("iPhone", "Apple Mail", None)
+    assert event["popup"]["fresh"] and event["popup"]["body"] == "1st open · iPhone · Apple Mail"
 
 
 def test_a_click_event_names_the_link(server, client, services, drain, ana):
@@ -276,3 +278,20 @@ def test_the_hub_losing_redis_closes_no_socket_and_misses_no_event(server, clien
     finally:
         for live in clients:
             live.close()
+
+
+def test_a_search_engine_fetching_the_message_warns_that_it_is_public(server, client, services, drain, ana):
+    auth, token, _ = ana
+    message = register(client, auth)
+    googlebot = {"HTTP_USER_AGENT": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+                 "REMOTE_ADDR": "66.249.66.1"}
+    with LiveClient(server.url, token) as live:
+        client.get(path_of(message["pixel_url"]), environ_base=googlebot)
+        client.get(path_of(message["links"][0]["tracked_url"]), environ_base=googlebot)
+        drain()
+        first, second = live.next(), live.next()
+    assert (first["source"], second["source"]) == ("crawler", "crawler")
+    assert first["popup"]["title"] == "“Q3 quote” appears to be public"
+    assert second["popup"] is None, "one warning per message, not one per fetch"
+    shown = client.get(f"/api/v1/messages/{message['id']}", headers=auth).json
+    assert (shown["opens"], shown["clicks"]) == (0, 0)

@@ -95,3 +95,18 @@ test("what counts as a trackable target", () => {
     assert.ok(!isTrackable(href), href);
   }
 });
+
+test("a decoy link no person can see goes beside the pixel, and only once", () => {
+  const body = composeBody(GMAIL_REPLY);
+  const anchors = trackableAnchors(body);
+  const registration = { ...REGISTRATION(anchors), decoy_url: "https://t.example.test/l/12_9.sig" };
+  applyTracking(body, anchors, registration);
+  applyTracking(body, anchors, registration);
+  const decoys = body.querySelectorAll("a[href='https://t.example.test/l/12_9.sig']");
+  assert.equal(decoys.length, 1);
+  const [decoy] = decoys;
+  assert.equal(decoy.previousElementSibling.tagName, "IMG");
+  assert.equal(decoy.textContent, "\u200b");
+  assert.equal(decoy.getAttribute("aria-hidden"), "true");
+  assert.equal(decoy.getAttribute("tabindex"), "-1");
+});

@@ -15,8 +15,10 @@ def create(call) -> tuple[MessageCreated, int]:
     body: MessageIn = call.body
     now = datetime.now(UTC)
     fields = body.model_dump(include={"subject", "recipients", "client_ref", "thread_ref", "tracking", "notify"})
+    decoy = len(body.links) if body.decoy else None
     message = queries.add_message(
-        call.session, call.user.id, {**fields, "sent_at": body.sent_at or now, "created_at": now}, body.links, body.tags
+        call.session, call.user.id,
+        {**fields, "sent_at": body.sent_at or now, "created_at": now, "decoy_position": decoy}, body.links, body.tags,
     )
     signer, base = call.services.signer, call.services.settings.public_url
     created = MessageCreated(
@@ -27,6 +29,9 @@ def create(call) -> tuple[MessageCreated, int]:
             for i, url in enumerate(body.links)
         ],
     )
+    if decoy is not None:
+        # It leads to the server's own front page: a machine that follows it harms nobody.
+        created.decoy_url = f"{base}/l/{signer.link_token(message.id, decoy, f'{base}/')}"
     if body.per_recipient:
         created.recipient_pixel_urls = [
             f"{base}/p/{signer.pixel_token(message.id, i)}.gif" for i in range(len(body.recipients))
@@ -115,4 +120,11 @@ def _event(event: Event) -> EventOut:
         recipient=event.recipient,
         link_index=event.link_position,
         url=event.url,
+        client=event.client,
+        device=event.device,
+        os=event.os,
+        country=event.country,
+        region=event.region,
+        city=event.city,
+        timezone=event.timezone,
     )

@@ -53,6 +53,7 @@ class MessageIn(Strict):
     notify: bool = True
     tags: Annotated[list[Tag], Field(max_length=20)] = []
     per_recipient: bool = Field(default=False, description="Also issue one pixel URL per recipient")
+    decoy: bool = Field(default=False, description="Also issue a link for an invisible decoy: only machines follow it")
 
 
 class TrackedLink(BaseModel):
@@ -65,6 +66,7 @@ class MessageCreated(BaseModel):
     pixel_url: str
     links: list[TrackedLink]
     recipient_pixel_urls: list[str] | None = None
+    decoy_url: str | None = None
 
 
 class MessagePatch(Strict):
@@ -124,6 +126,13 @@ class EventOut(BaseModel):
     recipient: int | None
     link_index: int | None
     url: str | None
+    client: str | None = Field(description="Mail client or browser, for people's events only")
+    device: str | None
+    os: str | None
+    country: str | None = Field(description="ISO 3166-1 alpha-2 code")
+    region: str | None
+    city: str | None
+    timezone: str | None
 
 
 class MessageDetail(MessageOut):

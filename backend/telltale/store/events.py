@@ -23,10 +23,42 @@ def tracked_messages(session: Session, ids: Iterable[int]) -> dict[int, Message]
     rows = session.execute(
         select(
             Message.id, Message.user_id, Message.tracking, Message.sent_at, Message.notify, Message.subject,
-            Message.recipients, Message.thread_ref, Message.opens, Message.last_open_at,
+            Message.recipients, Message.thread_ref, Message.opens, Message.last_open_at, Message.decoy_position,
+            select(func.count(Link.id)).where(Link.message_id == Message.id).scalar_subquery().label("link_count"),
         ).where(Message.id.in_(wanted))
     )
     return {row.id: row for row in rows}
+
+
+def clicks_since(session: Session, message_ids: Iterable[int], since: datetime) -> dict[int, list[tuple]]:
+    """Return each message's stored clicks since `since`: (time, link position, address)."""
+    found: dict[int, list[tuple]] = defaultdict(list)
+    rows = session.execute(
+        select(Event.message_id, Event.occurred_at, Event.link_position, Event.ip).where(
+            Event.message_id.in_(sorted(set(message_ids))), Event.kind == "click", Event.occurred_at >= since
+        )
+    )
+    for message_id, at, position, ip in rows:
+        found[message_id].append((at, position, ip))
+    return found
+
+
+def set_aside_clicks(session: Session, message_id: int, start: datetime, end: datetime, counted: Iterable[str],
+                     source: str, reason: str) -> int:
+    """Reclassify a message's counted clicks between `start` and `end`; recount it if any moved."""
+    moved = session.execute(
+        update(Event)
+        .where(
+            Event.message_id == message_id,
+            Event.kind == "click",
+            Event.source.in_(list(counted)),
+            Event.occurred_at.between(start, end),
+        )
+        .values(source=source, reason=reason)
+    ).rowcount
+    if moved:
+        recount(session, session.get(Message, message_id), counted)
+    return moved
 
 
 def notification_preferences(session: Session, user_ids: Iterable[int]) -> dict[int, Any]:

@@ -104,6 +104,8 @@ class Message(Base):
     clicks: Mapped[int] = mapped_column(Integer, default=0)
     first_open_at: Mapped[datetime | None] = mapped_column()
     last_open_at: Mapped[datetime | None] = mapped_column()
+    # The link index of the invisible decoy the extension adds: only machines follow it.
+    decoy_position: Mapped[int | None] = mapped_column(Integer)
 
     links: Mapped[list[Link]] = relationship(
         order_by="Link.position", cascade="all, delete-orphan", passive_deletes=True
@@ -146,6 +148,14 @@ class Event(Base):
     method: Mapped[str] = mapped_column(String(8), default="GET")
     source: Mapped[str] = mapped_column(String(16), default="unknown")
     reason: Mapped[str] = mapped_column(String(200), default="")
+    # Enrichment (classify/enrich.py); none of it is claimed for proxies and prefetchers.
+    client: Mapped[str | None] = mapped_column(String(64))
+    device: Mapped[str | None] = mapped_column(String(64))
+    os: Mapped[str | None] = mapped_column(String(64))
+    country: Mapped[str | None] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(String(96))
+    city: Mapped[str | None] = mapped_column(String(96))
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
 
 class SenderView(Base):

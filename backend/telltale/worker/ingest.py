@@ -12,22 +12,26 @@ import logging
 import os
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy import exc as db_errors
 
 from .. import queue
+from ..classify.classifier import BURST, Click
 from ..errors import HitsNotStored
 from ..notify.policy import Preferences
 from ..services import Services, services
-from ..sources import counts
+from ..sources import COUNTED_SOURCES, counts
 from ..store.events import (
     bump_counters,
+    clicks_since,
     insert_new_events,
     notification_preferences,
     sender_views_of,
+    set_aside_clicks,
     tracked_messages,
 )
-from .pipeline import MessageContext, event_row
+from .pipeline import MessageContext, enricher, event_rows
 from .publish import publish
 
 log = logging.getLogger(__name__)
@@ -136,19 +140,26 @@ def store_records(records: list[str]) -> int:
 def store(svc: Services, raw: Sequence[bytes]) -> int:
     """Store the hits in `raw` (JSON records) in one transaction, then publish; return how many were new."""
     hits = list({hit["id"]: hit for hit in map(json.loads, raw)}.values())
+    settings = svc.settings
     with svc.sessions.begin() as session:
         messages = tracked_messages(session, (int(hit["message_id"]) for hit in hits))
-        views = sender_views_of(session, messages)
-        rows = []
-        for hit in hits:
-            message = messages.get(int(hit["message_id"]))
-            # A message deleted, or with tracking switched off, keeps nothing of its hits.
-            if message is None or not message.tracking:
-                continue
-            context = MessageContext(
-                message.id, message.user_id, message.tracking, message.sent_at, tuple(views.get(message.id, ()))
+        # A message deleted, or with tracking switched off, keeps nothing of its hits.
+        live = {message_id: message for message_id, message in messages.items() if message.tracking}
+        views = sender_views_of(session, live)
+        earliest = min((float(hit["at"]) for hit in hits), default=time.time())
+        clicks = clicks_since(session, live, datetime.fromtimestamp(earliest, UTC) - BURST)
+        contexts = {
+            message.id: MessageContext(
+                message.id, message.user_id, message.tracking, message.sent_at, tuple(views.get(message.id, ())),
+                message.link_count, message.decoy_position, tuple(Click(*click) for click in clicks.get(message.id, ())),
             )
-            rows.append(event_row(hit, context, store_full_ip=svc.settings.store_full_ip))
+            for message in live.values()
+        }
+        classified = event_rows(hits, contexts, store_full_ip=settings.store_full_ip, enrich=enricher(settings.geoip_db))
+        rows = classified.rows
+        for message_id, start, end in classified.bursts:
+            reason = next(row["reason"] for row in reversed(rows) if row["message_id"] == message_id)
+            set_aside_clicks(session, message_id, start, end, COUNTED_SOURCES, "scanner", reason)
         new = insert_new_events(session, rows)
         fresh = [row for row in rows if row["id"] in new]
         bump_counters(session, [row for row in fresh if counts(row["source"])])

@@ -6,6 +6,7 @@ from typing import Any
 
 from rq import Queue
 
+from ..classify.enrich import country_names
 from ..live import stream
 from ..notify import popups, text
 from ..notify.policy import Preferences, quiet_until, worth_a_popup
@@ -13,6 +14,7 @@ from ..services import Services, services
 from ..sources import counts
 
 RELEASE_JOB = "telltale.worker.publish.release_held"
+_COUNTRY_NAMES = country_names()
 
 
 def publish(svc: Services, rows: list[dict], messages: dict[int, Any], prefs: dict[int, Preferences]) -> None:
@@ -26,7 +28,9 @@ def publish(svc: Services, rows: list[dict], messages: dict[int, Any], prefs: di
         if counted and row["kind"] == "open":
             opens[message.id] += 1
         event = live_event(row, message, opens[message.id])
-        if counted:
+        if row["source"] == "crawler" and message.notify:
+            event["popup"] = _leak_warning(svc, row, message)
+        elif counted:
             user_prefs = prefs.get(message.user_id, Preferences())
             event["popup"] = _popup(svc, event, row, message, user_prefs, last_open[message.id], now)
             if row["kind"] == "open":
@@ -35,7 +39,7 @@ def publish(svc: Services, rows: list[dict], messages: dict[int, Any], prefs: di
 
 
 def live_event(row: dict, message: Any, open_number: int) -> dict:
-    """The event as clients see it; the classifier fills device, client and place later."""
+    """The event as clients see it."""
     return {
         "type": row["kind"],
         "message_id": message.id,
@@ -45,13 +49,33 @@ def live_event(row: dict, message: Any, open_number: int) -> dict:
         "open_number": open_number,
         "at": row["occurred_at"].isoformat(),
         "source": row["source"],
-        "device": None,
-        "client": None,
-        "place": None,
+        "device": row.get("device"),
+        "client": row.get("client"),
+        "place": place(row),
         "url": row.get("url"),
         "link_index": row.get("link_position"),
         "popup": None,
         "held": False,
+    }
+
+
+def place(row: dict) -> str | None:
+    """ "Madrid, Spain", "Spain" or None: roughly where, never more than the row knows."""
+    country = _COUNTRY_NAMES.get(row.get("country") or "", row.get("country"))
+    return ", ".join(part for part in (row.get("city") or row.get("region"), country) if part) or None
+
+
+def _leak_warning(svc: Services, row: dict, message: Any) -> dict | None:
+    # A search engine fetching our URL found the message on the public web: worth one popup per
+    # message a day, whatever the notification settings say of opens.
+    if not svc.redis.set(f"telltale:leak-warned:{message.id}", 1, nx=True, ex=24 * 3600):
+        return None
+    return {
+        "id": f"{message.id}-public",
+        "fresh": True,
+        "count": 1,
+        "title": f"“{message.subject or '(no subject)'}” appears to be public",
+        "body": f"{row['reason']} fetched it: the message may have been posted on the web",
     }
 
 

@@ -76,8 +76,21 @@ export function applyTracking(body, anchors, registration) {
     const holder = quote ? topLevelAncestor(quote, body) : null;
     if (holder) body.insertBefore(pixel, holder);
     else body.appendChild(pixel);
+    if (isTrackable(registration.decoy_url)) pixel.after(decoy(document, registration.decoy_url));
   }
   return rewritten;
+}
+
+// A link no person sees or can reach (no text, no size, out of the tab order) beside the pixel:
+// security scanners follow every href, so a click on it is a machine's.
+function decoy(document, url) {
+  const anchor = document.createElement("a");
+  anchor.setAttribute("href", url);
+  anchor.setAttribute("tabindex", "-1");
+  anchor.setAttribute("aria-hidden", "true");
+  anchor.setAttribute("style", "font-size:0;line-height:0;color:transparent;text-decoration:none");
+  anchor.textContent = "\u200b";
+  return anchor;
 }
 
 function topLevelAncestor(node, body) {

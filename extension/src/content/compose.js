@@ -138,6 +138,7 @@ async function prepare(adapter, settings, root) {
     recipients: adapter.recipients(root),
     links: anchors.map((anchor) => anchor.getAttribute("href")),
     sent_at: new Date().toISOString(),
+    decoy: true,
     ...withoutEmpty(adapter.refs(root)),
   };
   let registration;

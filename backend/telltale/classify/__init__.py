@@ -1,0 +1,1 @@
+"""Tell people from machines, and describe the people."""

@@ -1,0 +1,151 @@
+"""Who made a hit: a person, a mail provider's image proxy, a prefetcher, a scanner, a crawler,
+the sender, or nobody we can name; and why, in a few words the user reads next to the event.
+
+A pure function of the hit and what is known of its message (no Flask, Redis or SQL), so the
+worker and `telltale classify` run the same code. Signals vote instead of deciding alone, because
+single signals are wrong for mail: generic bot lists call Gmail's proxy and Outlook bots, Apple's
+prefetches look like any "Mozilla/5.0", and scanners click with a plain Chrome User-Agent. A
+machine class wins only with MACHINE_THRESHOLD of evidence (one "probable" signal) and more than
+the evidence for a person; the extension's report of the sender's own view and a click on the decoy link decide alone.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ..sources import SENDER_REASON, SENDER_VIEW_WINDOW
+from . import agents, networks
+
+SOURCES = ("person", "proxy", "prefetch", "scanner", "crawler", "sender", "unknown")
+MACHINE_THRESHOLD = 1.5
+WEIGHT = {"certain": 3.0, "probable": 1.5}
+# Mautic's rule of thumb (FIELD-NOTES): a hit within 2 s of sending is a machine's.
+TOO_SOON = timedelta(seconds=2)
+# Scanners fetch every link of a message within seconds of delivery (Mautic issue 9798).
+BURST = timedelta(seconds=5)
+PREFETCH_HEADERS = ("sec-purpose", "purpose", "x-purpose", "x-moz")
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str  # "open" or "click"
+    at: datetime
+    ua: str = ""
+    ip: str = ""
+    method: str = "GET"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    link_index: int | None = None
+
+
+@dataclass(frozen=True)
+class Click:
+    at: datetime
+    link_index: int | None
+    ip: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """What is known of the message when the hit is classified."""
+
+    sent_at: datetime | None = None
+    sender_views: Sequence[datetime] = ()
+    link_count: int = 0  # the links a person can see: the decoy is not one of them
+    decoy_index: int | None = None
+    recent_clicks: Sequence[Click] = ()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    source: str
+    reason: str
+    # This click completed a burst: the clicks just before it were the same scanner's.
+    burst: bool = False
+
+
+def classify(hit: Hit, context: Context) -> Verdict:
+    if any(abs(hit.at - viewed) <= SENDER_VIEW_WINDOW for viewed in context.sender_views):
+        return Verdict("sender", SENDER_REASON)
+    if hit.kind == "click" and context.decoy_index is not None and hit.link_index == context.decoy_index:
+        return Verdict("scanner", "followed a link no person can see")
+
+    votes: dict[str, float] = defaultdict(float)
+    reasons: dict[str, list[str]] = defaultdict(list)
+
+    def vote(source: str, weight: float, reason: str) -> None:
+        votes[source] += weight
+        reasons[source].append(reason)
+
+    agent = agents.match_agent(hit.ua) if hit.ua else None
+    if agent is not None:
+        source = agent.source
+        if source == "person_client":
+            # Scanners click with ordinary browser User-Agents: on a click, a browser's name
+            # is weaker evidence of a person than on an open.
+            weight = WEIGHT[agent.confidence] * (2 / 3 if hit.kind == "click" else 1)
+            vote("person", weight, agent.reason)
+        elif source == "proxy" and hit.kind == "click":
+            # Image proxies fetch images; a click through one is a machine following links.
+            vote("scanner", WEIGHT[agent.confidence], f"{agent.reason} following a link")
+        else:
+            vote(source, WEIGHT[agent.confidence], agent.reason)
+    elif not hit.ua:
+        vote("scanner" if hit.kind == "click" else "prefetch", 1.0, "no User-Agent")
+
+    network = networks.lookup(hit.ip) if hit.ip else None
+    if network is not None:
+        source = network.source
+        if source == "proxy" and hit.kind == "click":
+            source = "scanner"
+        # Outlook on the web loads images from Exchange's own ranges: on an open, a mail
+        # provider's network is weaker evidence of a machine than on a click.
+        vote(source, WEIGHT[network.confidence] * (2 / 3 if hit.kind == "open" else 1), network.reason)
+
+    machine_kind = "scanner" if hit.kind == "click" else "prefetch"
+    if hit.method == "HEAD":
+        vote(machine_kind, 2.0, "a HEAD request fetches no content")
+    if any("prefetch" in hit.headers.get(name, "").lower() for name in PREFETCH_HEADERS):
+        vote("prefetch", 3.0, "asked as a prefetch")
+    if context.sent_at is not None and hit.at - context.sent_at < TOO_SOON:
+        vote(machine_kind, 1.0, "seconds after sending")
+    burst = hit.kind == "click" and _vote_on_clicks(hit, context, vote)
+
+    verdict = _decide(hit, agent, votes, reasons)
+    return Verdict(verdict.source, verdict.reason, burst=True) if burst and verdict.source == "scanner" else verdict
+
+
+def _vote_on_clicks(hit: Hit, context: Context, vote) -> bool:
+    """Vote on the clicks around this one; say whether they make a burst."""
+    burst = {c.link_index for c in context.recent_clicks if abs(hit.at - c.at) <= BURST and c.link_index is not None}
+    burst.add(hit.link_index)
+    visible = context.link_count
+    if visible >= 2 and len(burst) >= visible:
+        vote("scanner", 2.5, f"all {visible} links clicked within {BURST.seconds} s")
+        return True
+    if len(burst) >= 3:
+        vote("scanner", 1.5, f"{len(burst)} links clicked within {BURST.seconds} s")
+        return True
+    return False
+
+
+def _decide(hit: Hit, agent, votes: Mapping[str, float], reasons: Mapping[str, list[str]]) -> Verdict:
+    machines = [(score, source) for source, score in votes.items() if source != "person"]
+    person = votes.get("person", 0.0)
+    if machines:
+        score, source = max(machines)
+        if score >= MACHINE_THRESHOLD and score > person:
+            return Verdict(source, "; ".join(reasons[source]))
+    if person:
+        return Verdict("person", "; ".join(reasons["person"]))
+    if hit.ua and agent is None and _looks_like_a_browser(hit.ua):
+        return Verdict("person", "a browser or mail client")
+    if machines:
+        score, source = max(machines)
+        return Verdict("unknown", f"perhaps {source}: " + "; ".join(reasons[source]))
+    return Verdict("unknown", "nothing tells who this was")
+
+
+def _looks_like_a_browser(ua: str) -> bool:
+    return ua.startswith("Mozilla/5.0 (") or "Outlook" in ua or "Thunderbird" in ua

@@ -1,0 +1,98 @@
+"""The classifier on the labelled corpus of real hits, and on each signal it combines."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from telltale.classify.classifier import Click, Context, Hit, classify
+
+CORPUS = Path(__file__).parent / "corpus.jsonl"
+SENT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+CLASSES = ("person", "proxy", "prefetch", "scanner", "crawler")
+CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+APPLE_MAIL = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
+GMAIL_PROXY = "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)"
+
+
+def corpus_hit(line: dict) -> Hit:
+    return Hit(
+        kind=line["kind"], at=SENT + timedelta(seconds=line["seconds_after_send"]), ua=line.get("ua") or "",
+        ip=line.get("ip") or "", method=line.get("method", "GET"),
+        headers={name.lower(): value for name, value in (line.get("headers") or {}).items()},
+    )
+
+
+def hit(kind="open", seconds=600, ua=APPLE_MAIL, ip="203.0.113.9", **fields) -> Hit:
+    return Hit(kind=kind, at=SENT + timedelta(seconds=seconds), ua=ua, ip=ip, **fields)
+
+
+def test_the_corpus_is_classified_as_labelled(capsys):
+    lines = [json.loads(text) for text in CORPUS.read_text().splitlines() if text.strip()]
+    assert len(lines) >= 300
+    pairs = [(line["expected"], classify(corpus_hit(line), Context(sent_at=SENT)).source) for line in lines]
+    confusion = Counter(pairs)
+    right = sum(count for (expected, got), count in confusion.items() if expected == got)
+    rows = ["class      precision  recall  n"]
+    for name in CLASSES:
+        predicted = sum(count for (_, got), count in confusion.items() if got == name)
+        actual = sum(count for (expected, _), count in confusion.items() if expected == name)
+        hits = confusion[(name, name)]
+        rows.append(f"{name:<10} {hits / predicted if predicted else 0:>9.3f}  {hits / actual:>6.3f}  {actual}")
+    with capsys.disabled():
+        print(f"\n[corpus] {right}/{len(lines)} right ({right / len(lines):.1%})\n" + "\n".join(rows))
+    assert right / len(lines) >= 0.95
+    people = sum(count for (expected, _), count in confusion.items() if expected == "person")
+    assert (people - confusion[("person", "person")]) / people <= 0.01
+    # Every class is in the corpus: a class nobody can produce would pass the rates above.
+    assert {expected for expected, _ in pairs} == set(CLASSES)
+
+
+def test_the_senders_view_and_the_decoy_decide_alone():
+    viewed = Context(sent_at=SENT, sender_views=(SENT + timedelta(seconds=630),))
+    assert classify(hit(seconds=600), viewed).source == "sender"
+    assert classify(hit(seconds=690), viewed).source == "sender"
+    assert classify(hit(seconds=800), viewed).source == "person"
+    decoy = Context(sent_at=SENT, link_count=3, decoy_index=2)
+    verdict = classify(hit("click", ua=CHROME, link_index=2), decoy)
+    assert (verdict.source, verdict.reason) == ("scanner", "followed a link no person can see")
+
+
+def test_request_shape_sets_machines_apart():
+    assert classify(hit(method="HEAD", ua=CHROME), Context(sent_at=SENT)).source == "prefetch"
+    assert classify(hit("click", method="HEAD", ua=CHROME, link_index=0), Context(sent_at=SENT)).source == "scanner"
+    prefetch = classify(hit(ua=CHROME, headers={"sec-purpose": "prefetch"}), Context(sent_at=SENT))
+    assert prefetch.source == "prefetch" and "prefetch" in prefetch.reason
+    nameless = classify(hit(ua=""), Context(sent_at=SENT))
+    assert nameless.source == "unknown" and "no User-Agent" in nameless.reason  # shown, not counted
+
+
+def test_a_burst_of_clicks_on_every_link_is_a_scanner_and_says_so():
+    earlier = (Click(SENT + timedelta(seconds=30), 0, "40.107.1.1"), Click(SENT + timedelta(seconds=31), 1, "40.107.1.1"))
+    context = Context(sent_at=SENT, link_count=3, recent_clicks=earlier)
+    verdict = classify(hit("click", seconds=32, ua=CHROME, ip="198.51.100.4", link_index=2), context)
+    assert verdict.source == "scanner" and verdict.burst and "all 3 links" in verdict.reason
+    # The same click alone, an hour later, is a person's.
+    alone = classify(hit("click", seconds=3600, ua=CHROME, ip="198.51.100.4", link_index=2), Context(sent_at=SENT, link_count=3))
+    assert (alone.source, alone.burst) == ("person", False)
+
+
+def test_a_proxy_opens_but_does_not_click():
+    assert classify(hit(ua=GMAIL_PROXY, ip="66.102.8.1"), Context(sent_at=SENT)).source == "proxy"
+    assert classify(hit("click", ua=GMAIL_PROXY, ip="66.102.8.1", link_index=0), Context(sent_at=SENT)).source == "scanner"
+
+
+@pytest.mark.parametrize("ua", [
+    # Outlook desktop, Outlook for iOS, Apple Mail (privacy off), Thunderbird, Chrome on Android: pim.yml and
+    # browser fixtures of matomo-org/device-detector.
+    "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17029; Pro)",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 16_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Outlook-iOS/723.4027091.prod.iphone (4.2334.0)",
+    APPLE_MAIL,
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Thunderbird/128.0",
+    "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Mobile Safari/537.36",
+])
+def test_real_mail_clients_stay_people_even_soon_after_sending(ua):
+    assert classify(hit(seconds=40, ua=ua), Context(sent_at=SENT)).source == "person"

@@ -1,0 +1,66 @@
+"""Through the worker: what machines do to a message is shown, not counted."""
+from __future__ import annotations
+
+from .helpers import make_user, path_of, register
+
+APPLE_RELAY = {"HTTP_USER_AGENT": "Mozilla/5.0", "REMOTE_ADDR": "17.58.101.7"}
+# Exchange Online Protection's published range, with the plain Chrome User-Agent Safe Links uses.
+SAFE_LINKS = {
+    "HTTP_USER_AGENT": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                       "Chrome/120.0.0.0 Safari/537.36",
+    "REMOTE_ADDR": "40.107.22.14",
+}
+GMAIL_PROXY = {
+    "HTTP_USER_AGENT": "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)",
+    "REMOTE_ADDR": "66.102.8.41",
+}
+LINKS = ["https://example.com/quote", "https://example.com/terms", "https://example.com/contact"]
+
+
+def test_a_prefetch_a_safe_links_burst_and_a_gmail_open_count_as_one_open(client, services, drain):
+    auth, _ = make_user(services)
+    message = register(client, auth, links=LINKS)
+    client.get(path_of(message["pixel_url"]), environ_base=APPLE_RELAY)
+    for link in message["links"]:
+        assert client.get(path_of(link["tracked_url"]), environ_base=SAFE_LINKS).status_code == 302
+    drain()  # the burst may span two drains: the earlier clicks are set aside afterwards
+    client.get(path_of(message["pixel_url"]), environ_base=GMAIL_PROXY)
+    drain()
+
+    shown = client.get(f"/api/v1/messages/{message['id']}", headers=auth).json
+    assert (shown["opens"], shown["clicks"], shown["state"]) == (1, 0, "opened")
+    assert [link["clicks"] for link in shown["links"]] == [0, 0, 0]
+    sources = sorted((event["kind"], event["source"]) for event in shown["events"])
+    assert sources == [("click", "scanner")] * 3 + [("open", "prefetch"), ("open", "proxy")]
+    by_source = {event["source"]: event for event in shown["events"]}
+    assert "Apple" in by_source["prefetch"]["reason"]
+    assert "all 3 links" in by_source["scanner"]["reason"]
+    assert "Google" in by_source["proxy"]["reason"]
+    # A proxy's device and place are Google's, not the reader's: none is claimed.
+    assert by_source["proxy"]["device"] is None and by_source["proxy"]["country"] is None
+
+
+def test_clicks_of_a_burst_stored_before_it_was_seen_are_set_aside(client, services, drain):
+    auth, _ = make_user(services)
+    message = register(client, auth, links=LINKS)
+    client.get(path_of(message["links"][0]["tracked_url"]), environ_base=SAFE_LINKS)
+    drain()
+    assert client.get(f"/api/v1/messages/{message['id']}", headers=auth).json["clicks"] in (0, 1)
+    for link in message["links"][1:]:
+        client.get(path_of(link["tracked_url"]), environ_base=SAFE_LINKS)
+    drain()
+    shown = client.get(f"/api/v1/messages/{message['id']}", headers=auth).json
+    assert shown["clicks"] == 0 and {event["source"] for event in shown["events"]} == {"scanner"}
+
+
+def test_a_click_on_the_invisible_decoy_is_a_machines(client, services, drain):
+    auth, _ = make_user(services)
+    message = register(client, auth, links=LINKS[:1], decoy=True)
+    assert message["decoy_url"] and [link["url"] for link in message["links"]] == LINKS[:1]
+    assert client.get(path_of(message["decoy_url"])).status_code == 302
+    client.get(path_of(message["links"][0]["tracked_url"]))
+    drain()
+    shown = client.get(f"/api/v1/messages/{message['id']}", headers=auth).json
+    assert shown["clicks"] == 1 and [link["clicks"] for link in shown["links"]] == [1]
+    decoy = next(event for event in shown["events"] if event["link_index"] == 1)
+    assert (decoy["source"], decoy["reason"]) == ("scanner", "followed a link no person can see")
