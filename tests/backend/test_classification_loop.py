@@ -64,3 +64,21 @@ def test_a_click_on_the_invisible_decoy_is_a_machines(client, services, drain):
     assert shown["clicks"] == 1 and [link["clicks"] for link in shown["links"]] == [1]
     decoy = next(event for event in shown["events"] if event["link_index"] == 1)
     assert (decoy["source"], decoy["reason"]) == ("scanner", "followed a link no person can see")
+
+
+def test_one_client_opening_again_within_seconds_is_one_open(client, services, drain):
+    # The four hits arrive well within the 30 s window.
+    auth, _ = make_user(services)
+    message = register(client, auth)
+    reader = {"REMOTE_ADDR": "203.0.113.7"}
+    client.get(path_of(message["pixel_url"]), environ_base=reader)
+    client.get(path_of(message["pixel_url"]), environ_base=reader)  # Outlook and others load images twice
+    drain()
+    client.get(path_of(message["pixel_url"]), environ_base=reader)  # a re-render, stored in a later drain
+    client.get(path_of(message["pixel_url"]), environ_base={"REMOTE_ADDR": "198.51.100.20"})  # another reader
+    drain()
+    shown = client.get(f"/api/v1/messages/{message['id']}", headers=auth).json
+    assert shown["opens"] == 2
+    assert sorted(event["repeat"] for event in shown["events"]) == [False, False, True, True]
+    repeated = [event for event in shown["events"] if event["repeat"]]
+    assert all("the same client again" in event["reason"] and event["source"] == "person" for event in repeated)

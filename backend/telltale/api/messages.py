@@ -127,4 +127,5 @@ def _event(event: Event) -> EventOut:
         region=event.region,
         city=event.city,
         timezone=event.timezone,
+        repeat=event.repeat,
     )

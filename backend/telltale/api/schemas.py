@@ -133,6 +133,7 @@ class EventOut(BaseModel):
     region: str | None
     city: str | None
     timezone: str | None
+    repeat: bool = Field(description="The same client again within seconds: part of the open before it")
 
 
 class MessageDetail(MessageOut):

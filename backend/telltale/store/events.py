@@ -43,6 +43,21 @@ def clicks_since(session: Session, message_ids: Iterable[int], since: datetime) 
     return found
 
 
+def opens_since(session: Session, message_ids: Iterable[int], since: datetime, counted: Iterable[str]
+                ) -> dict[int, list[tuple]]:
+    """Return each message's counted opens since `since`: (time, stored address, User-Agent)."""
+    found: dict[int, list[tuple]] = defaultdict(list)
+    rows = session.execute(
+        select(Event.message_id, Event.occurred_at, Event.ip, Event.user_agent).where(
+            Event.message_id.in_(sorted(set(message_ids))), Event.kind == "open", Event.occurred_at >= since,
+            Event.source.in_(list(counted)), Event.repeat.is_(False),
+        )
+    )
+    for message_id, at, ip, ua in rows:
+        found[message_id].append((at, ip, ua))
+    return found
+
+
 def set_aside_clicks(session: Session, message_id: int, start: datetime, end: datetime, counted: Iterable[str],
                      source: str, reason: str) -> int:
     """Reclassify a message's counted clicks between `start` and `end`; recount it if any moved."""
@@ -147,7 +162,7 @@ def record_sender_view(session: Session, message: Message, viewed_at: datetime, 
 def recount(session: Session, message: Message, counted: Iterable[str]) -> None:
     """Recompute a message's and its links' counters from its counted events."""
     counted = list(counted)
-    kept = (Event.message_id == message.id) & Event.source.in_(counted)
+    kept = (Event.message_id == message.id) & Event.source.in_(counted) & Event.repeat.is_(False)
     opens = select(func.count(), func.min(Event.occurred_at), func.max(Event.occurred_at)).where(
         kept, Event.kind == "open"
     )

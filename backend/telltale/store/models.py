@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -156,6 +157,9 @@ class Event(Base):
     region: Mapped[str | None] = mapped_column(String(96))
     city: Mapped[str | None] = mapped_column(String(96))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # The same client opening again within seconds (a client that loads images twice, a
+    # re-render): stored and shown, but part of the open before it, not a new one.
+    repeat: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SenderView(Base):

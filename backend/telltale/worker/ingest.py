@@ -27,11 +27,12 @@ from ..store.events import (
     clicks_since,
     insert_new_events,
     notification_preferences,
+    opens_since,
     sender_views_of,
     set_aside_clicks,
     tracked_messages,
 )
-from .pipeline import MessageContext, enricher, event_rows
+from .pipeline import REPEAT_WINDOW, MessageContext, enricher, event_rows
 from .publish import publish
 
 log = logging.getLogger(__name__)
@@ -148,10 +149,12 @@ def store(svc: Services, raw: Sequence[bytes]) -> int:
         views = sender_views_of(session, live)
         earliest = min((float(hit["at"]) for hit in hits), default=time.time())
         clicks = clicks_since(session, live, datetime.fromtimestamp(earliest, UTC) - BURST)
+        opens = opens_since(session, live, datetime.fromtimestamp(earliest, UTC) - REPEAT_WINDOW, COUNTED_SOURCES)
         contexts = {
             message.id: MessageContext(
                 message.id, message.user_id, message.tracking, message.sent_at, tuple(views.get(message.id, ())),
                 message.link_count, message.decoy_position, tuple(Click(*click) for click in clicks.get(message.id, ())),
+                tuple(opens.get(message.id, ())),
             )
             for message in live.values()
         }
@@ -162,7 +165,7 @@ def store(svc: Services, raw: Sequence[bytes]) -> int:
             set_aside_clicks(session, message_id, start, end, COUNTED_SOURCES, "scanner", reason)
         new = insert_new_events(session, rows)
         fresh = [row for row in rows if row["id"] in new]
-        bump_counters(session, [row for row in fresh if counts(row["source"])])
+        bump_counters(session, [row for row in fresh if counts(row["source"]) and not row["repeat"]])
         users = notification_preferences(session, {messages[row["message_id"]].user_id for row in fresh})
     # After the commit: a client told of an event can read it through the API at once.
     prefs = {uid: Preferences(u.timezone, u.reopen_quiet_minutes, u.quiet_start, u.quiet_end) for uid, u in users.items()}

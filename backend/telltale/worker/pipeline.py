@@ -17,8 +17,13 @@ from ..classify import classifier
 from ..classify.classifier import BURST, Click, Context, Hit, Verdict
 from ..classify.enrich import Enricher, Enrichment
 from ..privacy import truncate_ip
+from ..sources import counts
 
 KINDS = frozenset({"open", "click"})
+# Opens by one client this close together are one open: clients that load images twice, a
+# message re-rendered, a reader going back to it at once. Short, because behind a shared proxy
+# address two readers look like one client.
+REPEAT_WINDOW = timedelta(seconds=30)
 # Where a device and a place describe the reader. A proxy's or a prefetcher's are its own, and a
 # machine's data centre says nothing about the recipient.
 ENRICHED_SOURCES = frozenset({"person", "unknown"})
@@ -35,6 +40,8 @@ class MessageContext:
     link_count: int = 0
     decoy_position: int | None = None
     recent_clicks: tuple[Click, ...] = ()
+    # Counted opens just before these hits: (time, stored address, User-Agent).
+    recent_opens: tuple[tuple[datetime, str, str], ...] = ()
 
 
 @dataclass
@@ -76,6 +83,7 @@ def event_rows(records: Iterable[dict], messages: Mapping[int, MessageContext], 
     """
     out = Classified()
     clicks: dict[int, list[Click]] = defaultdict(list)
+    opens: dict[int, list[tuple]] = defaultdict(list)
     rows_of: dict[int, list[dict]] = defaultdict(list)
     for record in sorted(records, key=lambda r: float(r.get("at") or 0)):
         if record.get("kind") not in KINDS:
@@ -95,6 +103,14 @@ def event_rows(records: Iterable[dict], messages: Mapping[int, MessageContext], 
             out.bursts.append((message.id, start, hit.at))
         if hit.kind == "click":
             clicks[message.id].append(Click(hit.at, hit.link_index, hit.ip))
+        elif counts(row["source"]):
+            client = (row["ip"], row["user_agent"])
+            earlier = (*message.recent_opens, *opens[message.id])
+            if any((ip, ua) == client and timedelta(0) <= hit.at - at <= REPEAT_WINDOW for at, ip, ua in earlier):
+                row["repeat"] = True
+                row["reason"] = f"{row['reason']}; the same client again within {REPEAT_WINDOW.seconds} s"[:200]
+            else:
+                opens[message.id].append((hit.at, row["ip"], row["user_agent"]))
         rows_of[message.id].append(row)
         out.rows.append(row)
     return out
@@ -152,6 +168,7 @@ def _row(record: Mapping, hit: Hit, message: MessageContext, verdict: Verdict, s
         "region": _cut(found.region, 96),
         "city": _cut(found.city, 96),
         "timezone": _cut(found.timezone, 64),
+        "repeat": False,
     }
 
 

@@ -24,7 +24,7 @@ def publish(svc: Services, rows: list[dict], messages: dict[int, Any], prefs: di
     now = datetime.now(UTC)
     for row in sorted(rows, key=lambda r: r["occurred_at"]):
         message = messages[row["message_id"]]
-        counted = counts(row["source"])
+        counted = counts(row["source"]) and not row.get("repeat")
         if counted and row["kind"] == "open":
             opens[message.id] += 1
         event = live_event(row, message, opens[message.id])

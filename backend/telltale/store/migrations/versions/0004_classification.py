@@ -1,4 +1,4 @@
-"""classification: enrichment columns on events, the decoy link's index on messages
+"""classification: enrichment columns and the repeat flag on events, the decoy link's index on messages
 
 Revision ID: 0004
 Revises: 0003
@@ -20,6 +20,7 @@ def upgrade() -> None:
     with op.batch_alter_table('events', schema=None) as batch_op:
         for name, length in EVENT_COLUMNS:
             batch_op.add_column(sa.Column(name, sa.String(length=length), nullable=True))
+        batch_op.add_column(sa.Column('repeat', sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('decoy_position', sa.Integer(), nullable=True))
 
@@ -28,5 +29,6 @@ def downgrade() -> None:
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_column('decoy_position')
     with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.drop_column('repeat')
         for name, _ in reversed(EVENT_COLUMNS):
             batch_op.drop_column(name)
