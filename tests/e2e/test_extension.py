@@ -157,7 +157,8 @@ def test_a_tracked_send_has_one_pixel_tracked_links_and_the_users_text(browser, 
     webmail.wait_until(lambda: notifications(browser), NOTIFY_SECONDS + 1, "a desktop notification")
     took = time.monotonic() - opened
     assert took < NOTIFY_SECONDS, f"the popup took {took:.2f} s"
-    [event] = recent_events(browser)
+    # The service worker shows the popup, then records the event: give the record a moment.
+    [event] = webmail.wait_until(lambda: recent_events(browser), 2, "the event in the extension's storage")
     assert event["type"] == "open" and event["message_id"] == message["id"]
     assert record["subject"] in event["popup"]["title"]
     assert list(notifications(browser)) == [event["popup"]["id"]]
@@ -306,7 +307,7 @@ def test_the_websocket_comes_back_after_a_restart_with_what_it_missed(browser, b
         webmail.wait_until(lambda: notifications(browser), 20, "the missed event after the reconnect")
     finally:
         stop(other)
-    events = recent_events(browser)
+    events = webmail.wait_until(lambda: recent_events(browser), 2, "the event in the extension's storage")
     assert [event["message_id"] for event in events] == [message["id"]], "delivered once"
     assert events[0]["popup"]["title"].endswith("“Missed while down”")
 
