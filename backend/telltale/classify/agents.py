@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from telltale.errors import ConfigError
+from ..errors import ConfigError
+from .rules import CONFIDENCES, check_entry
 
 RULES_FILE = Path(__file__).parent / "data" / "agents.toml"
 SOURCES = ("proxy", "prefetch", "scanner", "crawler", "person_client")
-CONFIDENCES = ("certain", "probable")
 FIELDS = ("name", "source", "match", "tokens", "reason", "confidence", "examples")
 _TOKEN = re.compile(r"[a-z0-9_]+")
 # Escapes whose meaning changes when the pattern is lowercased (\D is not \d).
@@ -108,13 +108,7 @@ def load(path: Path = RULES_FILE) -> AgentRules:
 
 
 def _rule(entry: dict, where: str) -> Rule:
-    missing = [field for field in FIELDS if field not in entry]
-    if missing:
-        raise ConfigError(f"{where}: missing {', '.join(missing)}")
-    if entry["source"] not in SOURCES:
-        raise ConfigError(f"{where}: source {entry['source']!r} is not one of {', '.join(SOURCES)}")
-    if entry["confidence"] not in CONFIDENCES:
-        raise ConfigError(f"{where}: confidence {entry['confidence']!r} is not certain or probable")
+    check_entry(entry, where, FIELDS, SOURCES)
     bad = [token for token in entry["tokens"] if not isinstance(token, str) or not _TOKEN.fullmatch(token)]
     if bad or not entry["tokens"]:
         raise ConfigError(f"{where}: tokens must be lowercase words of ASCII letters, digits and _, not {bad}")

@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from telltale.errors import ConfigError
+from ..errors import ConfigError
+from .rules import check_entry
 
 SHIPPED = Path(__file__).parent / "data" / "networks.toml"
 OWNER_FILE = "networks.toml"
 SOURCES = ("prefetch", "scanner", "proxy")
-CONFIDENCES = ("certain", "probable")
 FIELDS = ("name", "source", "confidence", "reason", "cidrs", "source_url", "date")
 _MAPPED = 0xFFFF << 32  # ::ffff:a.b.c.d, an IPv4 address in IPv6 clothing
 
@@ -150,13 +150,7 @@ def _entries(path: Path) -> list[dict]:
 
 
 def _match(entry: dict, where: str) -> NetworkMatch:
-    missing = [field for field in FIELDS if field not in entry]
-    if missing:
-        raise ConfigError(f"{where}: missing {', '.join(missing)}")
-    if entry["source"] not in SOURCES:
-        raise ConfigError(f"{where}: source {entry['source']!r} is not one of {', '.join(SOURCES)}")
-    if entry["confidence"] not in CONFIDENCES:
-        raise ConfigError(f"{where}: confidence {entry['confidence']!r} is not certain or probable")
+    check_entry(entry, where, FIELDS, SOURCES)
     if not isinstance(entry["cidrs"], list) or not (entry["cidrs"] or entry.get("asn")):
         raise ConfigError(f"{where}: give a list of cidrs (or asn numbers)")
     return NetworkMatch(entry["name"], entry["source"], entry["reason"], entry["confidence"])

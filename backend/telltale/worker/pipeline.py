@@ -70,10 +70,6 @@ def hit_of(record: Mapping) -> Hit:
     )
 
 
-def classify(record: Mapping, message: MessageContext) -> Verdict:
-    return classifier.classify(hit_of(record), _context(message, message.recent_clicks))
-
-
 def event_rows(records: Iterable[dict], messages: Mapping[int, MessageContext], *, store_full_ip: bool,
                enrich: Enricher | None = None) -> Classified:
     """Classify `records` in time order (each click sees the clicks before it) and build their rows.
