@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     live_socket.init_app(app, svc, hub)
     _register_meta(app, svc, hub)
     writer = HitWriter(svc.redis, svc.spool, lambda: queue.enqueue_drain(svc.redis, settings.queue_name))
-    app.wsgi_app = HotPath(app.wsgi_app, svc.signer, writer, settings.trusted_proxies)
+    app.wsgi_app = HotPath(app.wsgi_app, svc.signer, writer, settings.trusted_proxies, settings.reading_marks)
     return app
 
 

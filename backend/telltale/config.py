@@ -33,6 +33,9 @@ class Settings:
     # An owner-provided MaxMind-format city database (GeoLite2-City, DB-IP City Lite) for place
     # names finer than the country the bundled registry data gives.
     geoip_db: Path | None = None
+    # Seconds after an open at which the reading chain notes the message is still open: the
+    # glanced / skimmed / read boundaries (ContactMonkey's buckets).
+    reading_marks: tuple[float, ...] = (1.0, 3.0, 9.0)
 
     @property
     def spool_dir(self) -> Path:
@@ -70,8 +73,22 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         event_history=_int(env, "TELLTALE_EVENT_HISTORY", 1000, low=10, high=1_000_000),
         ws_ping_seconds=_int(env, "TELLTALE_WS_PING_SECONDS", 25, low=1, high=3600),
         geoip_db=_existing_file(env, "TELLTALE_GEOIP_DB"),
+        reading_marks=_marks(env, "TELLTALE_READING_MARKS", (1.0, 3.0, 9.0)),
     )
     return replace(settings, **overrides) if overrides else settings
+
+
+def _marks(env: Mapping[str, str], name: str, default: tuple[float, ...]) -> tuple[float, ...]:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        marks = tuple(float(part) for part in raw.split(","))
+    except ValueError:
+        raise ConfigError(f"{name} must be seconds separated by commas, like 1,3,9; got {raw!r}") from None
+    if len(marks) != len(default) or marks[0] <= 0 or list(marks) != sorted(set(marks)) or marks[-1] > 60:
+        raise ConfigError(f"{name} must be {len(default)} increasing numbers of seconds between 0 and 60; got {raw!r}")
+    return marks
 
 
 def default_web_workers() -> int:

@@ -19,6 +19,7 @@ from .errors import BadTarget, BadToken
 
 PIXEL_SALT = "telltale.pixel"
 LINK_SALT = "telltale.link"
+READING_SALT = "telltale.reading"
 MAX_TARGET_LENGTH = 2048
 _SEP = "."
 
@@ -70,6 +71,7 @@ class TokenSigner:
             raise ValueError("at least one secret key is needed")
         self._pixel = _Purpose(secret_keys, PIXEL_SALT)
         self._link = _Purpose(secret_keys, LINK_SALT)
+        self._reading = _Purpose(secret_keys, READING_SALT)
 
     def pixel_token(self, message_id: int, recipient: int | None = None) -> str:
         payload = str(message_id) if recipient is None else f"{message_id}_{recipient}"
@@ -79,6 +81,22 @@ class TokenSigner:
         validate_target(target)
         encoded = base64.urlsafe_b64encode(target.encode("utf-8")).rstrip(b"=").decode("ascii")
         return self._link.sign(f"{message_id}_{link_index}_{encoded}")
+
+    def reading_hop(self, pixel_token: str, step: int) -> str:
+        """Return the `s` query value for hop `step` of `pixel_token`'s reading chain.
+
+        Only the server hands a hop out, and only after the wait before it: a client cannot claim
+        to have kept the message open longer than it did by asking for a later hop itself.
+        """
+        return f"{step}.{self._reading.sign(f'{step}:{pixel_token}').rpartition(_SEP)[2]}"
+
+    def verify_reading_hop(self, pixel_token: str, hop: str) -> int:
+        """Return the step a `reading_hop` value names; raise BadToken if we did not sign it."""
+        step, sep, signature = hop.partition(_SEP)
+        if not sep or not step.isascii() or not step.isdigit() or len(step) > 2:
+            raise BadToken("reading hop is malformed")
+        self._reading.unsign(f"{step}:{pixel_token}{_SEP}{signature}")
+        return int(step)
 
     def verify_pixel(self, token: str) -> PixelClaim:
         payload = self._pixel.unsign(token)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from ..classify.audience import reading_label
 from ..sources import COUNTED_SOURCES, SENDER_REASON, SENDER_VIEW_WINDOW
 from ..store import messages as queries
 from ..store.events import record_sender_view
@@ -21,9 +22,12 @@ def create(call) -> tuple[MessageCreated, int]:
         {**fields, "sent_at": body.sent_at or now, "created_at": now, "decoy_position": decoy}, body.links, body.tags,
     )
     signer, base = call.services.signer, call.services.settings.public_url
+    token = signer.pixel_token(message.id)
     created = MessageCreated(
         id=message.id,
-        pixel_url=f"{base}/p/{signer.pixel_token(message.id)}.gif",
+        pixel_url=f"{base}/p/{token}.gif",
+        reading_url=f"{base}/r/{token}.gif",
+        forward_url=f"{base}/f/{token}.gif",
         links=[
             TrackedLink(url=url, tracked_url=f"{base}/l/{signer.link_token(message.id, i, url)}")
             for i, url in enumerate(body.links)
@@ -100,6 +104,8 @@ def _out(message: Message) -> MessageOut:
         tags=sorted(tag.tag for tag in message.tags),
         state=queries.state_of(message),
         opens=message.opens,
+        readers=message.readers,
+        forwarded=message.forwarded,
         clicks=message.clicks,
         first_open_at=message.first_open_at,
         last_open_at=message.last_open_at,
@@ -128,4 +134,6 @@ def _event(event: Event) -> EventOut:
         city=event.city,
         timezone=event.timezone,
         repeat=event.repeat,
+        reading=reading_label(event.reading_step),
+        forwarded=event.forwarded,
     )

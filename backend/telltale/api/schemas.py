@@ -64,6 +64,8 @@ class TrackedLink(BaseModel):
 class MessageCreated(BaseModel):
     id: int
     pixel_url: str
+    reading_url: str = Field(description="An invisible image that tells how long the message stays open (estimate)")
+    forward_url: str = Field(description="A background image for forward markup only (see the extension)")
     links: list[TrackedLink]
     recipient_pixel_urls: list[str] | None = None
     decoy_url: str | None = None
@@ -108,6 +110,10 @@ class MessageOut(BaseModel):
     tags: list[str]
     state: State
     opens: int
+    readers: int = Field(description="Distinct clients among the counted opens; readers behind one provider's "
+                                     "image proxy (Gmail, Yahoo) count as one, so this is a lower bound")
+    forwarded: bool = Field(description="Forward markup was shown, or a new client in a new place opened after "
+                                        "the first reader (estimate)")
     clicks: int
     first_open_at: datetime | None
     last_open_at: datetime | None
@@ -116,7 +122,7 @@ class MessageOut(BaseModel):
 
 class EventOut(BaseModel):
     id: str
-    kind: Literal["open", "click"]
+    kind: Literal["open", "click", "forward"]
     at: datetime
     source: str
     reason: str
@@ -134,6 +140,11 @@ class EventOut(BaseModel):
     city: str | None
     timezone: str | None
     repeat: bool = Field(description="The same client again within seconds: part of the open before it")
+    reading: Literal["glanced", "skimmed", "read"] | None = Field(
+        description="Estimate of how long the message stayed open after this open: glanced 1-3 s, skimmed 3-9 s, "
+                    "read 9 s or more; only for people's opens in clients that keep loading images"
+    )
+    forwarded: bool = Field(description="This event suggests the message was forwarded (estimate)")
 
 
 class MessageDetail(MessageOut):

@@ -27,6 +27,8 @@ def body(event: dict, tally: dict[str, int]) -> str:
     if event["type"] == "click" and event.get("url"):
         details.append(event["url"])
     details += [event[field] for field in ("device", "client", "place") if event.get(field)]
+    if event.get("forwarded"):
+        details.append("likely forwarded")
     return " · ".join(details)
 
 

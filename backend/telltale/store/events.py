@@ -6,10 +6,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ..classify.audience import Reader, reader_key
 from .models import Event, Link, Message, SenderView, User
 
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
@@ -58,6 +59,68 @@ def opens_since(session: Session, message_ids: Iterable[int], since: datetime, c
     return found
 
 
+def readers_of(session: Session, message_ids: Iterable[int], addresses: Iterable[str], counted: Iterable[str]
+               ) -> dict[int, set[tuple]]:
+    """Return the reader keys already counted on each message that these hits could repeat.
+
+    Only readers at `addresses` (the stored form) and those behind proxies can be the same as a
+    new hit's, so only those are read: a message with thousands of opens costs no more.
+    """
+    found: dict[int, set[tuple]] = defaultdict(set)
+    rows = session.execute(
+        select(Event.message_id, Event.source, Event.recipient, Event.ip, Event.user_agent).distinct().where(
+            Event.message_id.in_(sorted(set(message_ids))), Event.kind == "open", Event.source.in_(list(counted)),
+            Event.repeat.is_(False), or_(Event.ip.in_(sorted(set(addresses))), Event.source == "proxy"),
+        )
+    )
+    for message_id, source, recipient, ip, ua in rows:
+        found[message_id].add(reader_key(source, recipient, ip, ua))
+    return found
+
+
+def first_readers(session: Session, message_ids: Iterable[int]) -> dict[int, Reader]:
+    """Return each message's first person to open it: the client and place forwards are told from."""
+    found = {}
+    for message_id in sorted(set(message_ids)):
+        row = session.execute(
+            select(Event.client, Event.country, Event.city)
+            .where(Event.message_id == message_id, Event.kind == "open", Event.source == "person",
+                   Event.repeat.is_(False))
+            .order_by(Event.occurred_at)
+            .limit(1)
+        ).first()
+        if row is not None:
+            found[message_id] = Reader(*row)
+    return found
+
+
+def note_readings(session: Session, readings: Iterable, window: timedelta) -> int:
+    """Raise the reading step of the person's open each reading follows; return how many moved.
+
+    A reading belongs to the latest counted open by the same client (stored address and
+    User-Agent) in `window` before it. Only a person's open gets one: a proxy or a prefetcher
+    loads the whole chain on its own, whoever reads.
+    """
+    moved = 0
+    for reading in readings:
+        open_id = session.scalar(
+            select(Event.id)
+            .where(Event.message_id == reading.message_id, Event.kind == "open", Event.source == "person",
+                   Event.repeat.is_(False), Event.ip == reading.ip, Event.user_agent == reading.user_agent,
+                   Event.occurred_at.between(reading.at - window, reading.at))
+            .order_by(Event.occurred_at.desc())
+            .limit(1)
+        )
+        if open_id is None:
+            continue
+        moved += session.execute(
+            update(Event)
+            .where(Event.id == open_id, or_(Event.reading_step.is_(None), Event.reading_step < reading.step))
+            .values(reading_step=reading.step)
+        ).rowcount
+    return moved
+
+
 def set_aside_clicks(session: Session, message_id: int, start: datetime, end: datetime, counted: Iterable[str],
                      source: str, reason: str) -> int:
     """Reclassify a message's counted clicks between `start` and `end`; recount it if any moved."""
@@ -95,12 +158,19 @@ def insert_new_events(session: Session, rows: Sequence[dict]) -> set[str]:
     return set(session.scalars(statement))
 
 
-def bump_counters(session: Session, rows: Iterable[dict]) -> None:
-    """Add `rows` (counted events only) to their messages' and links' counters."""
-    per_message: dict[int, dict] = defaultdict(lambda: {"opens": 0, "clicks": 0, "first": None, "last": None})
+def bump_counters(session: Session, rows: Iterable[dict], new_readers: set[str] = frozenset()) -> None:
+    """Add `rows` (counted events only) to their messages' and links' counters.
+
+    `new_readers` holds the ids of the rows that are their reader's first open of the message.
+    """
+    per_message: dict[int, dict] = defaultdict(
+        lambda: {"opens": 0, "clicks": 0, "readers": 0, "forwarded": False, "first": None, "last": None}
+    )
     per_link: dict[tuple[int, int], int] = defaultdict(int)
     for row in rows:
         tally = per_message[row["message_id"]]
+        tally["readers"] += row["id"] in new_readers
+        tally["forwarded"] |= row.get("forwarded", False)
         if row["kind"] == "open":
             tally["opens"] += 1
             at = row["occurred_at"]
@@ -111,7 +181,10 @@ def bump_counters(session: Session, rows: Iterable[dict]) -> None:
             if row["link_position"] is not None:
                 per_link[(row["message_id"], row["link_position"])] += 1
     for message_id, tally in per_message.items():
-        values = {"opens": Message.opens + tally["opens"], "clicks": Message.clicks + tally["clicks"]}
+        values = {"opens": Message.opens + tally["opens"], "clicks": Message.clicks + tally["clicks"],
+                  "readers": Message.readers + tally["readers"]}
+        if tally["forwarded"]:
+            values["forwarded"] = True
         if tally["first"] is not None:
             values["first_open_at"] = case(
                 (Message.first_open_at.is_(None) | (Message.first_open_at > tally["first"]), tally["first"]),
@@ -168,6 +241,9 @@ def recount(session: Session, message: Message, counted: Iterable[str]) -> None:
     )
     message.opens, message.first_open_at, message.last_open_at = session.execute(opens).one()
     message.clicks = session.scalar(select(func.count()).where(kept, Event.kind == "click"))
+    readers = select(Event.source, Event.recipient, Event.ip, Event.user_agent).distinct().where(kept, Event.kind == "open")
+    message.readers = len({reader_key(*row) for row in session.execute(readers)})
+    message.forwarded = bool(session.scalar(select(func.count()).where(kept, Event.forwarded.is_(True))))
     clicks = select(Event.link_position, func.count()).where(kept, Event.kind == "click").group_by(Event.link_position)
     per_link = {position: count for position, count in session.execute(clicks)}
     for link in message.links:

@@ -107,6 +107,9 @@ class Message(Base):
     last_open_at: Mapped[datetime | None] = mapped_column()
     # The link index of the invisible decoy the extension adds: only machines follow it.
     decoy_position: Mapped[int | None] = mapped_column(Integer)
+    # Distinct clients among the counted opens; everyone behind one image proxy is one of them.
+    readers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    forwarded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     links: Mapped[list[Link]] = relationship(
         order_by="Link.position", cascade="all, delete-orphan", passive_deletes=True
@@ -160,6 +163,10 @@ class Event(Base):
     # The same client opening again within seconds (a client that loads images twice, a
     # re-render): stored and shown, but part of the open before it, not a new one.
     repeat: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # How far the reading chain got after this open (reading.py): an estimate, people's opens only.
+    reading_step: Mapped[int | None] = mapped_column(Integer)
+    # This open, or this forward image, says the message went on to someone else.
+    forwarded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SenderView(Base):

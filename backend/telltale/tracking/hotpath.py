@@ -1,10 +1,14 @@
-"""WSGI middleware that answers `/p/<token>.gif` and `/l/<token>` before Flask's routing.
+"""WSGI middleware that answers the tracking URLs before Flask's routing.
 
+`/p/<token>.gif` is the open pixel, `/l/<token>` a link; `/r/<token>.gif` is the reading chain
+and `/f/<token>.gif` the forward image, both signed with the pixel's token.
 Verify, hand one record to the writer, answer: no SQL, no parsing, no Flask request object.
 Everything else goes to the Flask app underneath.
 """
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from urllib.parse import quote
 
 from ..errors import BadToken
@@ -37,11 +41,14 @@ _URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
 
 
 class HotPath:
-    def __init__(self, app, signer: TokenSigner, writer: HitWriter, trusted_proxies: int):
+    def __init__(self, app, signer: TokenSigner, writer: HitWriter, trusted_proxies: int,
+                 reading_marks: Sequence[float] = (1.0, 3.0, 9.0)):
         self.app = app
         self._signer = signer
         self._writer = writer
         self._trusted = trusted_proxies
+        # How long to hold each hop of the reading chain before sending the client to the next.
+        self._waits = [later - earlier for earlier, later in zip((0.0, *reading_marks[:-1]), reading_marks, strict=True)]
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -49,6 +56,10 @@ class HotPath:
             return self._pixel(environ, start_response, path[3:])
         if path.startswith("/l/"):
             return self._link(environ, start_response, path[3:])
+        if path.startswith("/r/"):
+            return self._reading(environ, start_response, path[3:])
+        if path.startswith("/f/"):
+            return self._forward(environ, start_response, path[3:])
         return self.app(environ, start_response)
 
     def _pixel(self, environ, start_response, token: str):
@@ -62,6 +73,52 @@ class HotPath:
         else:
             self._writer.write(
                 hit_record(environ, "open", claim.message_id, self._trusted, recipient=claim.recipient)
+            )
+        start_response("200 OK", PIXEL_HEADERS)
+        return [] if method == "HEAD" else [PIXEL_GIF]
+
+    def _reading(self, environ, start_response, token: str):
+        """Hold the image a while, then send the client on to the next hop: each hop it asks for
+        says the message is still open on its screen. Closing the message drops the request."""
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method not in ALLOWED:
+            return _not_allowed(start_response)
+        token = token.removesuffix(".gif")
+        try:
+            claim = self._signer.verify_pixel(token)
+            hop = environ.get("QUERY_STRING", "").removeprefix("s=")
+            step = self._signer.verify_reading_hop(token, hop) if hop else 0
+        except BadToken:
+            self._writer.count_forged()
+            step = len(self._waits)
+        else:
+            if step > len(self._waits):
+                step = len(self._waits)
+            elif step:
+                self._writer.write(
+                    hit_record(environ, "read", claim.message_id, self._trusted, recipient=claim.recipient, step=step)
+                )
+        if method == "HEAD" or step == len(self._waits):
+            start_response("200 OK", PIXEL_HEADERS)
+            return [] if method == "HEAD" else [PIXEL_GIF]
+        time.sleep(self._waits[step])  # a greenlet under gevent: holding costs a socket, not a thread
+        # Relative to this URL, so it works under whatever prefix a reverse proxy serves us at.
+        location = f"{token}.gif?s={self._signer.reading_hop(token, step + 1)}"
+        start_response("302 Found", [("Location", location), ("Content-Length", "0"), *NO_CACHE])
+        return []
+
+    def _forward(self, environ, start_response, token: str):
+        """An image only forward markup shows (Outlook's and Thunderbird's forward headers)."""
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method not in ALLOWED:
+            return _not_allowed(start_response)
+        try:
+            claim = self._signer.verify_pixel(token.removesuffix(".gif"))
+        except BadToken:
+            self._writer.count_forged()
+        else:
+            self._writer.write(
+                hit_record(environ, "forward", claim.message_id, self._trusted, recipient=claim.recipient)
             )
         start_response("200 OK", PIXEL_HEADERS)
         return [] if method == "HEAD" else [PIXEL_GIF]

@@ -12,7 +12,7 @@ import logging
 import os
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import exc as db_errors
 
@@ -25,17 +25,22 @@ from ..sources import COUNTED_SOURCES, counts
 from ..store.events import (
     bump_counters,
     clicks_since,
+    first_readers,
     insert_new_events,
+    note_readings,
     notification_preferences,
     opens_since,
+    readers_of,
     sender_views_of,
     set_aside_clicks,
     tracked_messages,
 )
-from .pipeline import REPEAT_WINDOW, MessageContext, enricher, event_rows
+from .pipeline import REPEAT_WINDOW, MessageContext, enricher, event_rows, stored_ip
 from .publish import publish
 
 log = logging.getLogger(__name__)
+# How far back from a reading hop its open may be: the chain's last mark, with room for slow links.
+READING_WINDOW = timedelta(minutes=2)
 CHUNK = 500
 LOCK_TTL_MS = 15_000
 # A drain hands over to a fresh job after this long, well inside the job's rq timeout.
@@ -150,11 +155,15 @@ def store(svc: Services, raw: Sequence[bytes]) -> int:
         earliest = min((float(hit["at"]) for hit in hits), default=time.time())
         clicks = clicks_since(session, live, datetime.fromtimestamp(earliest, UTC) - BURST)
         opens = opens_since(session, live, datetime.fromtimestamp(earliest, UTC) - REPEAT_WINDOW, COUNTED_SOURCES)
+        opening = {int(hit["message_id"]) for hit in hits if hit.get("kind") == "open"} & live.keys()
+        addresses = {stored_ip(str(hit.get("ip") or ""), settings.store_full_ip) for hit in hits}
+        readers = readers_of(session, opening, addresses, COUNTED_SOURCES)
+        firsts = first_readers(session, opening)
         contexts = {
             message.id: MessageContext(
                 message.id, message.user_id, message.tracking, message.sent_at, tuple(views.get(message.id, ())),
                 message.link_count, message.decoy_position, tuple(Click(*click) for click in clicks.get(message.id, ())),
-                tuple(opens.get(message.id, ())),
+                tuple(opens.get(message.id, ())), frozenset(readers.get(message.id, ())), firsts.get(message.id),
             )
             for message in live.values()
         }
@@ -165,7 +174,10 @@ def store(svc: Services, raw: Sequence[bytes]) -> int:
             set_aside_clicks(session, message_id, start, end, COUNTED_SOURCES, "scanner", reason)
         new = insert_new_events(session, rows)
         fresh = [row for row in rows if row["id"] in new]
-        bump_counters(session, [row for row in fresh if counts(row["source"]) and not row["repeat"]])
+        bump_counters(session, [row for row in fresh if counts(row["source"]) and not row["repeat"]],
+                      classified.new_readers)
+        # After the insert: a reading can follow its open in the same chunk.
+        note_readings(session, classified.readings, READING_WINDOW)
         users = notification_preferences(session, {messages[row["message_id"]].user_id for row in fresh})
     # After the commit: a client told of an event can read it through the API at once.
     prefs = {uid: Preferences(u.timezone, u.reopen_quiet_minutes, u.quiet_start, u.quiet_end) for uid, u in users.items()}

@@ -8,18 +8,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
 from ..classify import classifier
+from ..classify.audience import FORWARD_MARKUP_REASON, FORWARD_REASON, Reader, looks_forwarded, reader_key
 from ..classify.classifier import BURST, Click, Context, Hit, Verdict
 from ..classify.enrich import Enricher, Enrichment
 from ..privacy import truncate_ip
 from ..sources import counts
 
-KINDS = frozenset({"open", "click"})
+KINDS = frozenset({"open", "click", "forward"})
+# A hop of the reading chain: not an event of its own, a note on the open before it.
+READ = "read"
+MAX_READING_STEP = 9
 # Opens by one client this close together are one open: clients that load images twice, a
 # message re-rendered, a reader going back to it at once. Short, because behind a shared proxy
 # address two readers look like one client.
@@ -42,6 +46,20 @@ class MessageContext:
     recent_clicks: tuple[Click, ...] = ()
     # Counted opens just before these hits: (time, stored address, User-Agent).
     recent_opens: tuple[tuple[datetime, str, str], ...] = ()
+    # reader_key() of the readers already counted who may be these hits' (see store.events.readers_of).
+    readers: frozenset = frozenset()
+    first_reader: Reader | None = None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The client at (stored address, User-Agent) still had the message open at hop `step`."""
+
+    message_id: int
+    at: datetime
+    ip: str
+    user_agent: str
+    step: int
 
 
 @dataclass
@@ -49,6 +67,9 @@ class Classified:
     rows: list[dict] = field(default_factory=list)
     # (message id, start, end): stored clicks in these windows were a scanner's burst.
     bursts: list[tuple[int, datetime, datetime]] = field(default_factory=list)
+    readings: list[Reading] = field(default_factory=list)
+    # Ids of the rows that are a message's first open by their reader.
+    new_readers: set[str] = field(default_factory=set)
 
 
 @cache
@@ -81,14 +102,22 @@ def event_rows(records: Iterable[dict], messages: Mapping[int, MessageContext], 
     clicks: dict[int, list[Click]] = defaultdict(list)
     opens: dict[int, list[tuple]] = defaultdict(list)
     rows_of: dict[int, list[dict]] = defaultdict(list)
+    readers: dict[int, set] = defaultdict(set)
+    first_readers: dict[int, Reader] = {}
     for record in sorted(records, key=lambda r: float(r.get("at") or 0)):
-        if record.get("kind") not in KINDS:
-            raise ValueError(f"hit {record.get('id')!r} has unknown kind {record.get('kind')!r}")
+        kind = record.get("kind")
+        if kind != READ and kind not in KINDS:
+            raise ValueError(f"hit {record.get('id')!r} has unknown kind {kind!r}")
         message = messages.get(int(record["message_id"]))
         if message is None:
             continue
         hit = hit_of(record)
-        verdict = classifier.classify(hit, _context(message, (*message.recent_clicks, *clicks[message.id])))
+        if kind == READ:
+            out.readings.append(_reading(record, hit, message, store_full_ip))
+            continue
+        # The forward image is an image like the pixel: judge who loaded it as an open.
+        judged = replace(hit, kind="open") if kind == "forward" else hit
+        verdict = classifier.classify(judged, _context(message, (*message.recent_clicks, *clicks[message.id])))
         row = _row(record, hit, message, verdict, store_full_ip, enrich)
         if verdict.burst:
             # The first clicks of a burst looked like a person's until the rest arrived.
@@ -99,6 +128,10 @@ def event_rows(records: Iterable[dict], messages: Mapping[int, MessageContext], 
             out.bursts.append((message.id, start, hit.at))
         if hit.kind == "click":
             clicks[message.id].append(Click(hit.at, hit.link_index, hit.ip))
+        elif hit.kind == "forward":
+            if counts(row["source"]):
+                row["forwarded"] = True
+                row["reason"] = f"{row['reason']}; {FORWARD_MARKUP_REASON}"[:200]
         elif counts(row["source"]):
             client = (row["ip"], row["user_agent"])
             earlier = (*message.recent_opens, *opens[message.id])
@@ -107,6 +140,7 @@ def event_rows(records: Iterable[dict], messages: Mapping[int, MessageContext], 
                 row["reason"] = f"{row['reason']}; the same client again within {REPEAT_WINDOW.seconds} s"[:200]
             else:
                 opens[message.id].append((hit.at, row["ip"], row["user_agent"]))
+                _count_reader(row, message, readers[message.id], first_readers, out)
         rows_of[message.id].append(row)
         out.rows.append(row)
     return out
@@ -119,7 +153,7 @@ def inspect(line: Mapping, enrich: Enricher, now: datetime) -> dict:
     happen at `now`, that many seconds after the message was sent.
     """
     record = {**line, "at": now.timestamp()}
-    if record.get("kind") not in KINDS:
+    if record.get("kind") not in ("open", "click"):
         raise ValueError(f"kind must be open or click, got {record.get('kind')!r}")
     after = line.get("seconds_after_send")
     sent_at = now - timedelta(seconds=float(after)) if after is not None else None
@@ -129,6 +163,36 @@ def inspect(line: Mapping, enrich: Enricher, now: datetime) -> dict:
     return {"source": verdict.source, "reason": verdict.reason, "client": found.client, "device": found.device,
             "os": found.os, "country": found.country, "region": found.region, "city": found.city,
             "timezone": found.timezone, "place": found.place}
+
+
+def _count_reader(row: dict, message: MessageContext, seen: set, first_readers: dict[int, Reader],
+                  out: Classified) -> None:
+    """Note a counted open's reader: new to the message or not, and whether it looks like a forward."""
+    key = reader_key(row["source"], row["recipient"], row["ip"], row["user_agent"])
+    if key in message.readers or key in seen:
+        return
+    seen.add(key)
+    out.new_readers.add(row["id"])
+    if row["source"] != "person":
+        return
+    reader = Reader(row["client"], row["country"], row["city"])
+    first = message.first_reader or first_readers.get(message.id)
+    if first is None:
+        first_readers[message.id] = reader
+    elif looks_forwarded(first, reader):
+        row["forwarded"] = True
+        row["reason"] = f"{row['reason']}; {FORWARD_REASON}"[:200]
+
+
+def _reading(record: Mapping, hit: Hit, message: MessageContext, store_full_ip: bool) -> Reading:
+    step = record.get("step")
+    if not isinstance(step, int) or not 1 <= step <= MAX_READING_STEP:
+        raise ValueError(f"hit {record.get('id')!r} has no reading step (got {step!r})")
+    return Reading(message.id, hit.at, stored_ip(hit.ip, store_full_ip), hit.ua[:512], step)
+
+
+def stored_ip(ip: str, store_full_ip: bool) -> str:
+    return ip[:64] if store_full_ip else truncate_ip(ip)
 
 
 def _context(message: MessageContext, clicks: tuple[Click, ...]) -> Context:
@@ -152,7 +216,7 @@ def _row(record: Mapping, hit: Hit, message: MessageContext, verdict: Verdict, s
         "recipient": record.get("recipient"),
         "link_position": hit.link_index,
         "url": record.get("url"),
-        "ip": hit.ip[:64] if store_full_ip else truncate_ip(hit.ip),
+        "ip": stored_ip(hit.ip, store_full_ip),
         "user_agent": hit.ua[:512],
         "method": hit.method[:8],
         "source": verdict.source,
@@ -165,6 +229,7 @@ def _row(record: Mapping, hit: Hit, message: MessageContext, verdict: Verdict, s
         "city": _cut(found.city, 96),
         "timezone": _cut(found.timezone, 64),
         "repeat": False,
+        "forwarded": False,
     }
 
 

@@ -30,6 +30,9 @@ def publish(svc: Services, rows: list[dict], messages: dict[int, Any], prefs: di
         event = live_event(row, message, opens[message.id])
         if row["source"] == "crawler" and message.notify:
             event["popup"] = _leak_warning(svc, row, message)
+        elif row["kind"] == "forward":
+            if counted and message.notify:
+                event["popup"] = _forward_news(svc, message)
         elif counted:
             user_prefs = prefs.get(message.user_id, Preferences())
             event["popup"] = _popup(svc, event, row, message, user_prefs, last_open[message.id], now)
@@ -54,6 +57,7 @@ def live_event(row: dict, message: Any, open_number: int) -> dict:
         "place": place(row),
         "url": row.get("url"),
         "link_index": row.get("link_position"),
+        "forwarded": row.get("forwarded", False),
         "popup": None,
         "held": False,
     }
@@ -68,15 +72,19 @@ def place(row: dict) -> str | None:
 def _leak_warning(svc: Services, row: dict, message: Any) -> dict | None:
     # A search engine fetching our URL found the message on the public web: worth one popup per
     # message a day, whatever the notification settings say of opens.
-    if not svc.redis.set(f"telltale:leak-warned:{message.id}", 1, nx=True, ex=24 * 3600):
+    return _once_a_day(svc, message, "public", f"“{message.subject or '(no subject)'}” appears to be public",
+                       f"{row['reason']} fetched it: the message may have been posted on the web")
+
+
+def _forward_news(svc: Services, message: Any) -> dict | None:
+    return _once_a_day(svc, message, "forwarded", f"“{message.subject or '(no subject)'}” was forwarded",
+                       "A mail client showed it inside its forward headers")
+
+
+def _once_a_day(svc: Services, message: Any, what: str, title: str, body: str) -> dict | None:
+    if not svc.redis.set(f"telltale:told:{what}:{message.id}", 1, nx=True, ex=24 * 3600):
         return None
-    return {
-        "id": f"{message.id}-public",
-        "fresh": True,
-        "count": 1,
-        "title": f"“{message.subject or '(no subject)'}” appears to be public",
-        "body": f"{row['reason']} fetched it: the message may have been posted on the web",
-    }
+    return {"id": f"{message.id}-{what}", "fresh": True, "count": 1, "title": title, "body": body}
 
 
 def release_held(user_id: int) -> int:
