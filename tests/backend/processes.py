@@ -17,6 +17,7 @@ def env_for(settings) -> dict:
         "DATABASE_URL": settings.database_url,
         "REDIS_URL": settings.redis_url,
         "TELLTALE_BIND": settings.bind,
+        "TELLTALE_READING_MARKS": ",".join(map(str, settings.reading_marks)),
     }
 
 

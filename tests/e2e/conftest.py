@@ -35,6 +35,9 @@ CHROMIUM = "/usr/bin/chromium"
 START_SECONDS = 30
 
 
+READING_MARKS = "0.4,1,1.6"
+
+
 class Backend:
     """Telltale's web server and worker as real processes, on 127.0.0.1 and a port of their own."""
 
@@ -48,6 +51,8 @@ class Backend:
             "TELLTALE_BIND": f"127.0.0.1:{self.port}",
             "DATABASE_URL": f"sqlite:///{home / 'telltale.db'}",
             "REDIS_URL": self.redis.url,
+            # The reading chain's glanced / skimmed / read marks, short enough for a test to wait out.
+            "TELLTALE_READING_MARKS": READING_MARKS,
         })
         self.web: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None

@@ -29,6 +29,7 @@ SWITCH = "[data-telltale-switch]"
 NOTIFY_SECONDS = 2
 RECIPIENT_AGENT = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
 PIXEL = re.compile(r'<img\b[^>]*\ssrc="([^"]*/p/[^"]*)"[^>]*>')
+READING = re.compile(r'<img\b[^>]*\ssrc="([^"]*/r/[^"]*)"[^>]*>')
 HREF = re.compile(r'\shref="([^"]*)"')
 DECOY = re.compile(r'<a href="([^"]*/l/[^"]*)" tabindex="-1" aria-hidden="true"[^>]*>\u200b</a>')
 
@@ -72,8 +73,8 @@ def send(page, client: str) -> None:
 
 
 def untracked(body: str, signer: TokenSigner) -> str:
-    """`body` with our pixel and decoy taken out and each tracked link pointing back at its target."""
-    body = DECOY.sub("", PIXEL.sub("", body, count=1), count=1)
+    """`body` with our images and decoy taken out and each tracked link pointing back at its target."""
+    body = DECOY.sub("", READING.sub("", PIXEL.sub("", body, count=1), count=1), count=1)
 
     def original(match: re.Match) -> str:
         url = html.unescape(match.group(1))
@@ -135,6 +136,8 @@ def test_a_tracked_send_has_one_pixel_tracked_links_and_the_users_text(browser, 
     pixels = PIXEL.findall(body)
     assert len(pixels) == 1 and pixels[0].startswith(f"{backend.url}/p/"), body
     assert len(DECOY.findall(body)) == 1, "one invisible decoy link, for scanners"
+    assert [url.split("/r/")[0] for url in READING.findall(body)] == [backend.url], "one reading image"
+    assert "<style" not in body, "the forward style is an opt-in"
     hrefs = [html.unescape(h) for h in HREF.findall(DECOY.sub("", body))]
     tracked = [h for h in hrefs if h.startswith(f"{backend.url}/l/")]
     assert len(tracked) == 3, hrefs  # two links in the text, one in the signature

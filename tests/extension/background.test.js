@@ -11,18 +11,23 @@ test("the websocket follows the server's scheme, host and port", () => {
   assert.equal(socketUrl("http://127.0.0.1:8000"), "ws://127.0.0.1:8000/ws");
 });
 
-test("our pixel is blocked in webmail pages, directly and behind Gmail's proxy, and nothing else", () => {
-  const [direct, proxied] = blockRules("https://t.example.org");
-  assert.equal(direct.condition.urlFilter, "|https://t.example.org/p/");
-  assert.equal(proxied.condition.urlFilter, "#https://t.example.org/p/");
-  assert.deepEqual(proxied.condition.requestDomains, ["googleusercontent.com"]);
-  for (const rule of [direct, proxied]) {
-    assert.deepEqual(rule.condition.initiatorDomains, [...WEBMAIL_DOMAINS]);
-    assert.deepEqual(rule.condition.resourceTypes, ["image"]);
-    assert.equal(rule.action.type, "block");
+test("our images are blocked in webmail pages, directly and behind Gmail's proxy, and nothing else", () => {
+  const rules = blockRules("https://t.example.org");
+  assert.equal(new Set(rules.map((rule) => rule.id)).size, rules.length);
+  for (const path of ["p", "r", "f"]) {
+    const direct = rules.find((rule) => rule.condition.urlFilter === `|https://t.example.org/${path}/`);
+    const proxied = rules.find((rule) => rule.condition.urlFilter === `#https://t.example.org/${path}/`);
+    assert.ok(direct && proxied, path);
+    assert.deepEqual(proxied.condition.requestDomains, ["googleusercontent.com"]);
+    for (const rule of [direct, proxied]) {
+      assert.deepEqual(rule.condition.initiatorDomains, [...WEBMAIL_DOMAINS]);
+      assert.deepEqual(rule.condition.resourceTypes, ["image"]);
+      assert.equal(rule.action.type, "block");
+    }
   }
-  // Links stay clickable: only /p/ is blocked, never /l/.
-  assert.ok(!JSON.stringify(blockRules("https://t.example.org")).includes("/l/"));
+  assert.equal(rules.length, 6);
+  // Links stay clickable: images are blocked, never /l/.
+  assert.ok(!JSON.stringify(rules).includes("/l/"));
 });
 
 test("a server URL is reduced to its origin, and only http(s) is accepted", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { applyTracking, hasPixel, isTrackable, trackableAnchors } from "../../extension/src/compose/tracking.js";
+import { FORWARD_SELECTORS, applyTracking, hasPixel, isTrackable, trackableAnchors } from "../../extension/src/compose/tracking.js";
 import { composeBody } from "./dom.js";
 
 const GMAIL_REPLY = `<div dir="ltr">Hola Bo,<div><br></div><div>The quote is at <a href="https://shop.example.com/q3?id=7&amp;ref=mail#terms">our shop</a>, questions to <a href="mailto:sales@example.com">sales</a>.</div><div>See <a href="#section-2">below</a>. Precios en €, naïve café — 東京.</div><table><tbody><tr><td><a href="https://example.org/table-cell">cell link</a></td></tr></tbody></table><div><br></div><span class="gmail_signature_prefix">-- </span><div dir="ltr" class="gmail_signature" data-smartmail="gmail_signature"><div dir="ltr">Ana · <a href="https://ana.example.net/">ana.example.net</a></div></div></div><br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">On Mon, Nov 23, 2026 at 9:00 AM Bo &lt;bo@example.test&gt; wrote:<br></div><blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex;border-left:1px solid rgb(204,204,204);padding-left:1ex">Can you send <a href="https://bo.example.test/rfq">the RFQ</a>?</blockquote></div>`;
@@ -109,4 +109,39 @@ test("a decoy link no person can see goes beside the pixel, and only once", () =
   assert.equal(decoy.textContent, "\u200b");
   assert.equal(decoy.getAttribute("aria-hidden"), "true");
   assert.equal(decoy.getAttribute("tabindex"), "-1");
+});
+
+test("the reading image follows the pixel, and the forward style comes only when asked for", () => {
+  const body = composeBody(GMAIL_REPLY);
+  const anchors = trackableAnchors(body);
+  const registration = {
+    ...REGISTRATION(anchors),
+    reading_url: "https://t.example.test/r/12.sig.gif",
+    forward_url: "https://t.example.test/f/12.sig.gif",
+    decoy_url: "https://t.example.test/l/12_9.sig",
+  };
+  applyTracking(body, anchors, registration);
+  const pixel = body.querySelector("img[src='https://t.example.test/p/12.sig.gif']");
+  const reading = pixel.nextElementSibling;
+  assert.equal(reading.getAttribute("src"), registration.reading_url);
+  assert.equal(reading.getAttribute("width"), "1");
+  assert.equal(reading.nextElementSibling.getAttribute("href"), registration.decoy_url);
+  assert.equal(body.querySelector("style"), null);
+
+  const forwarded = composeBody(GMAIL_REPLY);
+  applyTracking(forwarded, trackableAnchors(forwarded), registration, { forwards: true });
+  applyTracking(forwarded, trackableAnchors(forwarded), registration, { forwards: true });
+  const styles = forwarded.querySelectorAll("style");
+  assert.equal(styles.length, 1);
+  assert.equal(styles[0].textContent, `${FORWARD_SELECTORS.join(",")}{background-image:url("${registration.forward_url}")}`);
+  // Before the quote, like the pixel: the quoted message is someone else's.
+  assert.ok(styles[0].compareDocumentPosition(forwarded.querySelector(".gmail_quote")) & 4);
+});
+
+test("a forward URL that could break out of the CSS is left out", () => {
+  const body = composeBody(GMAIL_REPLY);
+  const anchors = trackableAnchors(body);
+  const registration = { ...REGISTRATION(anchors), forward_url: 'https://t.example.test/f/x");}*{background:url("https://evil.test' };
+  applyTracking(body, anchors, registration, { forwards: true });
+  assert.equal(body.querySelector("style"), null);
 });

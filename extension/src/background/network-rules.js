@@ -6,8 +6,9 @@
 // request leaves). The content script also neutralises the element and reports the view.
 import { readSettings } from "../shared/settings.js";
 
-const DIRECT = 1;
-const PROXIED = 2;
+// Every image of ours a message carries: the pixel, the reading chain and the forward image.
+const IMAGE_PATHS = ["p", "r", "f"];
+const RULE_IDS = IMAGE_PATHS.flatMap((_, i) => [2 * i + 1, 2 * i + 2]);
 export const WEBMAIL_DOMAINS = Object.freeze([
   "mail.google.com",
   "outlook.office.com",
@@ -17,26 +18,26 @@ export const WEBMAIL_DOMAINS = Object.freeze([
 
 export function blockRules(serverUrl) {
   const initiatorDomains = [...WEBMAIL_DOMAINS];
-  return [
+  return IMAGE_PATHS.flatMap((path, i) => [
     {
-      id: DIRECT,
+      id: 2 * i + 1,
       priority: 1,
       action: { type: "block" },
-      condition: { urlFilter: `|${serverUrl}/p/`, initiatorDomains, resourceTypes: ["image"] },
+      condition: { urlFilter: `|${serverUrl}/${path}/`, initiatorDomains, resourceTypes: ["image"] },
     },
     {
-      id: PROXIED,
+      id: 2 * i + 2,
       priority: 1,
       action: { type: "block" },
-      condition: { urlFilter: `#${serverUrl}/p/`, requestDomains: ["googleusercontent.com"], initiatorDomains, resourceTypes: ["image"] },
+      condition: { urlFilter: `#${serverUrl}/${path}/`, requestDomains: ["googleusercontent.com"], initiatorDomains, resourceTypes: ["image"] },
     },
-  ];
+  ]);
 }
 
 export async function syncBlockRules() {
   const { serverUrl } = await readSettings();
   await chrome.declarativeNetRequest.updateDynamicRules({
-    removeRuleIds: [DIRECT, PROXIED],
+    removeRuleIds: RULE_IDS,
     addRules: serverUrl ? blockRules(serverUrl) : [],
   });
 }

@@ -50,10 +50,16 @@ export function hasPixel(body, pixelUrl) {
   return [...body.querySelectorAll("img[src]")].some((img) => img.getAttribute("src").startsWith(prefix));
 }
 
-// Apply a registration ({pixel_url, links: [{url, tracked_url}]}) to `body`. The registration was
+// Forward headers only desktop clients write into a forward: Outlook's and Thunderbird's (Litmus's
+// forward tracking; ../shared/FIELD-NOTES.md). Styled with our forward image, they load it only
+// when the message is shown forwarded. Webmail strips <style> from what it shows.
+export const FORWARD_SELECTORS = Object.freeze(["div.OutlookMessageHeader", "table.moz-email-headers-table"]);
+
+// Apply a registration ({pixel_url, reading_url, forward_url, links: [{url, tracked_url}]}) to `body`.
+// `options.forwards` adds the forward markup style (an opt-in: it is a <style> element in the body). The registration was
 // made from `anchors` (trackableAnchors of this body at Send); an anchor whose href changed since
 // keeps its href rather than point somewhere the user did not write.
-export function applyTracking(body, anchors, registration) {
+export function applyTracking(body, anchors, registration, options = {}) {
   const document = body.ownerDocument;
   let rewritten = 0;
   anchors.forEach((anchor, index) => {
@@ -64,21 +70,48 @@ export function applyTracking(body, anchors, registration) {
     }
   });
   if (!hasPixel(body, registration.pixel_url)) {
-    const pixel = document.createElement("img");
-    pixel.setAttribute("src", registration.pixel_url);
-    pixel.setAttribute("alt", "");
-    pixel.setAttribute("width", "1");
-    pixel.setAttribute("height", "1");
-    pixel.setAttribute("style", "width:1px;height:1px;border:0");
+    const pixel = image(document, registration.pixel_url);
     // Before the quoted part: Gmail folds quoted text away, and an image inside the fold
     // would load late or never.
     const quote = quoteStart(body);
     const holder = quote ? topLevelAncestor(quote, body) : null;
     if (holder) body.insertBefore(pixel, holder);
     else body.appendChild(pixel);
-    if (isTrackable(registration.decoy_url)) pixel.after(decoy(document, registration.decoy_url));
+    let last = pixel;
+    // The reading image: the server holds it and redirects it on while the message stays open.
+    if (isTrackable(registration.reading_url)) last = placeAfter(last, image(document, registration.reading_url));
+    if (isTrackable(registration.decoy_url)) last = placeAfter(last, decoy(document, registration.decoy_url));
+    if (options.forwards && isCssSafe(registration.forward_url)) {
+      placeAfter(last, forwardStyle(document, registration.forward_url));
+    }
   }
   return rewritten;
+}
+
+function image(document, url) {
+  const img = document.createElement("img");
+  img.setAttribute("src", url);
+  img.setAttribute("alt", "");
+  img.setAttribute("width", "1");
+  img.setAttribute("height", "1");
+  img.setAttribute("style", "width:1px;height:1px;border:0");
+  return img;
+}
+
+function placeAfter(node, added) {
+  node.after(added);
+  return added;
+}
+
+// The URL goes into CSS as url("..."): it must be one of ours, with nothing that could end it.
+function isCssSafe(url) {
+  return isTrackable(url) && !/["'()\\]/.test(url);
+}
+
+function forwardStyle(document, url) {
+  const style = document.createElement("style");
+  style.textContent = `${FORWARD_SELECTORS.join(",")}{background-image:url("${url}")}`;
+  return style;
 }
 
 // A link no person sees or can reach (no text, no size, out of the tab order) beside the pixel:

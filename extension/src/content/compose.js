@@ -149,7 +149,7 @@ async function prepare(adapter, settings, root) {
     ask("abandon", { message }).catch(() => {});
     throw error;
   }
-  applyTracking(body, anchors, registration);
+  applyTracking(body, anchors, registration, { forwards: settings.detectForwards });
   // Editors keep their own model of the text; tell them the DOM changed, as typing would.
   body.dispatchEvent(new InputEvent("input", { bubbles: true, inputType: "insertReplacementText" }));
 }

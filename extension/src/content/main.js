@@ -3,12 +3,13 @@
 import { guardOwnPixels } from "./own-pixels.js";
 import { startCompose } from "./compose.js";
 import { startSentList } from "./sent-list.js";
+import { DEFAULTS } from "../shared/settings.js";
 
-const KEYS = ["serverUrl", "token", "trackByDefault"];
+const KEYS = ["serverUrl", "token", "trackByDefault", "detectForwards"];
 
 export async function startContent(adapter) {
   // One object shared by every part, updated in place when the options change.
-  const settings = { serverUrl: "", token: "", trackByDefault: true };
+  const settings = Object.fromEntries(KEYS.map((key) => [key, DEFAULTS[key]]));
   const guard = guardOwnPixels(settings);
   Object.assign(settings, await chrome.storage.local.get(KEYS));
   guard.rescan();
@@ -17,7 +18,7 @@ export async function startContent(adapter) {
   const sent = startSentList(adapter, settings);
   chrome.storage.onChanged.addListener((changes, area) => {
     if (area !== "local" || !KEYS.some((key) => key in changes)) return;
-    for (const key of KEYS) if (key in changes) settings[key] = changes[key].newValue ?? (key === "trackByDefault" ? true : "");
+    for (const key of KEYS) if (key in changes) settings[key] = changes[key].newValue ?? DEFAULTS[key];
     guard.rescan();
     compose.refresh();
     sent.refresh();

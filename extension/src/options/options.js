@@ -7,7 +7,7 @@ import { DEFAULTS, isPaired, normaliseServerUrl, originPattern, readSettings, wr
 
 const LIVE_POLL_MS = 2_000;
 const HEALTH_DEADLINE_MS = 10_000;
-const CHOICES = { "track-default": "trackByDefault", notify: "notify" };
+const CHOICES = { "track-default": "trackByDefault", notify: "notify", "detect-forwards": "detectForwards" };
 
 const element = (id) => document.getElementById(id);
 const serverInput = element("server-url");

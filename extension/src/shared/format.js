@@ -2,7 +2,7 @@
 // follow the backend's popup text (backend/telltale/notify/text.py) so that a line in the popup
 // reads like the desktop notification it came with.
 
-const VERBS = { open: "opened", click: "clicked a link in", reply: "replied to" };
+const VERBS = { open: "opened", click: "clicked a link in", reply: "replied to", forward: "forwarded" };
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -50,6 +50,7 @@ function eventWords(event) {
   const details = event.type === "open" && event.open_number ? [`${ordinal(event.open_number)} open`] : [];
   if (event.type === "click" && event.url) details.push(event.url);
   for (const field of ["device", "client", "place"]) if (event[field]) details.push(event[field]);
+  if (event.forwarded && event.type === "open") details.push("likely forwarded");
   return [title, ...details];
 }
 

@@ -6,6 +6,7 @@
 //   token           the API token received when pairing
 //   trackByDefault  whether a new compose starts with Track on
 //   notify          whether events raise desktop popups
+//   detectForwards  whether tracked mail carries the forward-markup style (compose/tracking.js)
 //   lastEventId     the id of the last live event handled, to resume the websocket from it
 //   recentEvents    the last RECENT_EVENTS live events, newest first, for the toolbar popup
 // chrome.storage.session (gone when the browser closes):
@@ -16,6 +17,7 @@ export const DEFAULTS = Object.freeze({
   token: "",
   trackByDefault: true,
   notify: true,
+  detectForwards: false,
   lastEventId: null,
   recentEvents: [],
 });
