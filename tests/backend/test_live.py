@@ -295,3 +295,17 @@ def test_a_search_engine_fetching_the_message_warns_that_it_is_public(server, cl
     assert second["popup"] is None, "one warning per message, not one per fetch"
     shown = client.get(f"/api/v1/messages/{message['id']}", headers=auth).json
     assert (shown["opens"], shown["clicks"]) == (0, 0)
+
+
+def test_a_forward_is_told_once_a_day_and_a_likely_forward_says_so(server, client, services, drain, ana):
+    auth, token, _ = ana
+    message = register(client, auth)
+    outlook = {"HTTP_USER_AGENT": "Microsoft Outlook 16.0.17328; Pro", "REMOTE_ADDR": "130.149.0.7"}
+    with LiveClient(server.url, token) as live:
+        client.get(path_of(message["forward_url"]), environ_base=outlook)
+        client.get(path_of(message["forward_url"]), environ_base={**outlook, "REMOTE_ADDR": "129.132.0.7"})
+        drain()
+        first, second = live.next(), live.next()
+    assert (first["type"], first["forwarded"]) == ("forward", True)
+    assert first["popup"]["title"] == "“Q3 quote” was forwarded"
+    assert second["type"] == "forward" and second["popup"] is None

@@ -58,3 +58,5 @@ def test_popup_words():
     assert body(event, {"open": 1, "click": 0, "reply": 0}) == "2nd open · iPhone · Madrid"
     assert body(event, {"open": 7, "click": 2, "reply": 0}) == "7 opens · 2 clicks"
     assert body(event, {"open": 1, "click": 1, "reply": 1}) == "1 open · 1 click · 1 reply"
+    forwarded = {**event, "forwarded": True, "place": "Berlin, Germany"}
+    assert body(forwarded, {"open": 1, "click": 0, "reply": 0}) == "2nd open · iPhone · Berlin, Germany · likely forwarded"
