@@ -36,6 +36,8 @@ class Hit:
     ip: str = ""
     method: str = "GET"
     headers: Mapping[str, str] = field(default_factory=dict)
+    # Whether `headers` is what the client sent (the hot path's record) or unknown (a corpus line).
+    headers_known: bool = False
     link_index: int | None = None
 
 
@@ -106,6 +108,10 @@ def classify(hit: Hit, context: Context) -> Verdict:
     machine_kind = "scanner" if hit.kind == "click" else "prefetch"
     if hit.method == "HEAD":
         vote(machine_kind, 2.0, "a HEAD request fetches no content")
+    if hit.headers_known and "accept" not in hit.headers:
+        # Browsers and mail clients always say what they accept; scripts and some scanners don't.
+        # Too common among plain HTTP libraries to decide anything alone.
+        vote(machine_kind, 0.5, "no Accept header")
     if any("prefetch" in hit.headers.get(name, "").lower() for name in PREFETCH_HEADERS):
         vote("prefetch", 3.0, "asked as a prefetch")
     if context.sent_at is not None and hit.at - context.sent_at < TOO_SOON:

@@ -78,7 +78,8 @@ def enricher(geoip_db: Path | None) -> Enricher:
     return Enricher(geoip_db)
 
 
-def hit_of(record: Mapping) -> Hit:
+def hit_of(record: Mapping, headers_known: bool = True) -> Hit:
+    """The classifier's view of a hit record; `headers_known` says its headers are all the client sent."""
     headers = record.get("headers")
     return Hit(
         kind=str(record.get("kind")),
@@ -87,6 +88,7 @@ def hit_of(record: Mapping) -> Hit:
         ip=str(record.get("ip") or ""),
         method=str(record.get("method") or "GET"),
         headers=headers if isinstance(headers, dict) else {},
+        headers_known=headers_known and isinstance(headers, dict),
         link_index=record.get("link_index"),
     )
 
@@ -157,7 +159,7 @@ def inspect(line: Mapping, enrich: Enricher, now: datetime) -> dict:
         raise ValueError(f"kind must be open or click, got {record.get('kind')!r}")
     after = line.get("seconds_after_send")
     sent_at = now - timedelta(seconds=float(after)) if after is not None else None
-    hit = hit_of(record)
+    hit = hit_of(record, headers_known="headers" in line)
     verdict = classifier.classify(hit, Context(sent_at=sent_at))
     found = enrich.enrich(hit.ua, hit.ip) if verdict.source in ENRICHED_SOURCES else NOTHING
     return {"source": verdict.source, "reason": verdict.reason, "client": found.client, "device": found.device,

@@ -70,6 +70,18 @@ def test_request_shape_sets_machines_apart():
     assert nameless.source == "unknown" and "no User-Agent" in nameless.reason  # shown, not counted
 
 
+def test_a_missing_accept_header_only_adds_to_other_evidence():
+    script = "Example-Fetcher/1.0"  # no rule names it: only the request's shape and timing speak
+    soon, later = Context(sent_at=SENT), Context(sent_at=SENT)
+    bare = classify(hit(seconds=1, ua=script, headers={}, headers_known=True), soon)
+    assert bare.source == "prefetch" and "no Accept header" in bare.reason
+    polite = classify(hit(seconds=1, ua=script, headers={"accept": "image/*"}, headers_known=True), soon)
+    assert polite.source == "unknown"
+    # Alone it decides nothing, and a real mail client without one stays a person.
+    assert classify(hit(ua=script, headers={}, headers_known=True), later).source == "unknown"
+    assert classify(hit(headers={}, headers_known=True), later).source == "person"
+
+
 def test_a_burst_of_clicks_on_every_link_is_a_scanner_and_says_so():
     earlier = (Click(SENT + timedelta(seconds=30), 0, "40.107.1.1"), Click(SENT + timedelta(seconds=31), 1, "40.107.1.1"))
     context = Context(sent_at=SENT, link_count=3, recent_clicks=earlier)
