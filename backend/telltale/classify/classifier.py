@@ -57,6 +57,8 @@ class Context:
     link_count: int = 0  # the links a person can see: the decoy is not one of them
     decoy_index: int | None = None
     recent_clicks: Sequence[Click] = ()
+    # Whether anyone opened the message before this hit; None when unknown (the CLI).
+    opened: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,9 @@ def classify(hit: Hit, context: Context) -> Verdict:
         vote("prefetch", 3.0, "asked as a prefetch")
     if context.sent_at is not None and hit.at - context.sent_at < TOO_SOON:
         vote(machine_kind, 1.0, "seconds after sending")
+    if hit.kind == "click" and context.opened is False:
+        # Weak: a reader whose client blocks images (classic Outlook's default) clicks unopened too.
+        vote("scanner", 0.5, "a click before any open")
     burst = hit.kind == "click" and _vote_on_clicks(hit, context, vote)
 
     verdict = _decide(hit, agent, votes, reasons)

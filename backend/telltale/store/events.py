@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,7 @@ def tracked_messages(session: Session, ids: Iterable[int]) -> dict[int, Message]
             Message.id, Message.user_id, Message.tracking, Message.sent_at, Message.notify, Message.subject,
             Message.recipients, Message.thread_ref, Message.opens, Message.last_open_at, Message.decoy_position,
             select(func.count(Link.id)).where(Link.message_id == Message.id).scalar_subquery().label("link_count"),
+            exists().where(Event.message_id == Message.id, Event.kind == "open").label("opened"),
         ).where(Message.id.in_(wanted))
     )
     return {row.id: row for row in rows}

@@ -164,6 +164,7 @@ def store(svc: Services, raw: Sequence[bytes]) -> int:
                 message.id, message.user_id, message.tracking, message.sent_at, tuple(views.get(message.id, ())),
                 message.link_count, message.decoy_position, tuple(Click(*click) for click in clicks.get(message.id, ())),
                 tuple(opens.get(message.id, ())), frozenset(readers.get(message.id, ())), firsts.get(message.id),
+                bool(message.opened),
             )
             for message in live.values()
         }

@@ -49,6 +49,8 @@ class MessageContext:
     # reader_key() of the readers already counted who may be these hits' (see store.events.readers_of).
     readers: frozenset = frozenset()
     first_reader: Reader | None = None
+    # Some hit before these was an open (of any source: a prefetch still shows the mail arrived).
+    opened: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ def event_rows(records: Iterable[dict], messages: Mapping[int, MessageContext], 
     rows_of: dict[int, list[dict]] = defaultdict(list)
     readers: dict[int, set] = defaultdict(set)
     first_readers: dict[int, Reader] = {}
+    seen_open: set[int] = set()
     for record in sorted(records, key=lambda r: float(r.get("at") or 0)):
         kind = record.get("kind")
         if kind != READ and kind not in KINDS:
@@ -119,7 +122,8 @@ def event_rows(records: Iterable[dict], messages: Mapping[int, MessageContext], 
             continue
         # The forward image is an image like the pixel: judge who loaded it as an open.
         judged = replace(hit, kind="open") if kind == "forward" else hit
-        verdict = classifier.classify(judged, _context(message, (*message.recent_clicks, *clicks[message.id])))
+        context = _context(message, (*message.recent_clicks, *clicks[message.id]), message.opened or message.id in seen_open)
+        verdict = classifier.classify(judged, context)
         row = _row(record, hit, message, verdict, store_full_ip, enrich)
         if verdict.burst:
             # The first clicks of a burst looked like a person's until the rest arrived.
@@ -128,6 +132,8 @@ def event_rows(records: Iterable[dict], messages: Mapping[int, MessageContext], 
                 if earlier["kind"] == "click" and earlier["occurred_at"] >= start:
                     earlier.update(source="scanner", reason=verdict.reason, **_unenriched())
             out.bursts.append((message.id, start, hit.at))
+        if hit.kind != "click":
+            seen_open.add(message.id)
         if hit.kind == "click":
             clicks[message.id].append(Click(hit.at, hit.link_index, hit.ip))
         elif hit.kind == "forward":
@@ -197,13 +203,14 @@ def stored_ip(ip: str, store_full_ip: bool) -> str:
     return ip[:64] if store_full_ip else truncate_ip(ip)
 
 
-def _context(message: MessageContext, clicks: tuple[Click, ...]) -> Context:
+def _context(message: MessageContext, clicks: tuple[Click, ...], opened: bool) -> Context:
     return Context(
         sent_at=message.sent_at,
         sender_views=message.sender_views,
         link_count=message.link_count,
         decoy_index=message.decoy_position,
         recent_clicks=clicks,
+        opened=opened,
     )
 
 

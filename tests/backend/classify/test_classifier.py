@@ -82,6 +82,16 @@ def test_a_missing_accept_header_only_adds_to_other_evidence():
     assert classify(hit(headers={}, headers_known=True), later).source == "person"
 
 
+def test_a_click_before_any_open_only_adds_to_other_evidence():
+    fetcher = "Example-Fetcher/1.0"
+    unopened, opened = Context(sent_at=SENT, opened=False), Context(sent_at=SENT, opened=True)
+    soon = classify(hit("click", seconds=1, ua=fetcher, link_index=0), unopened)
+    assert soon.source == "scanner" and "a click before any open" in soon.reason
+    assert classify(hit("click", seconds=1, ua=fetcher, link_index=0), opened).source == "unknown"
+    # Images blocked, link clicked an hour later: still a person.
+    assert classify(hit("click", seconds=3600, ua=CHROME, link_index=0), unopened).source == "person"
+
+
 def test_a_burst_of_clicks_on_every_link_is_a_scanner_and_says_so():
     earlier = (Click(SENT + timedelta(seconds=30), 0, "40.107.1.1"), Click(SENT + timedelta(seconds=31), 1, "40.107.1.1"))
     context = Context(sent_at=SENT, link_count=3, recent_clicks=earlier)
