@@ -1,6 +1,9 @@
 """What is kept of a recipient's address."""
 from __future__ import annotations
 
+import ipaddress
+import random
+
 import pytest
 
 from telltale.privacy import truncate_ip
@@ -18,6 +21,23 @@ from .helpers import make_user, path_of, register
 ])
 def test_addresses_are_cut_to_their_network(address, kept):
     assert truncate_ip(address) == kept
+
+
+def test_the_quick_ipv4_path_agrees_with_the_standard_library():
+    def slow(address: str) -> str:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return ""
+        ip = ip.ipv4_mapped or ip if ip.version == 6 else ip
+        return str(ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 48}", strict=False).network_address)
+
+    rng = random.Random(5)
+    tricky = ["0.0.0.0", "255.255.255.255", "256.1.1.1", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1.2.3.004", "1..3.4",
+              "١.٢.٣.٤", "1.2.3.-4", " 1.2.3.4", "1.2.3.4 ", "+1.2.3.4", "1.2.3.4\n", "1000.2.3.4", "0.00.0.0"]
+    randoms = [".".join(str(rng.randint(0, 300)) for _ in range(4)) for _ in range(2000)]
+    for address in tricky + randoms:
+        assert truncate_ip(address) == slow(address), address
 
 
 def test_events_keep_only_the_network_unless_the_owner_opts_in(client, services, drain, settings, make_app):

@@ -16,10 +16,17 @@ DOORBELL_PREFIX = "telltale:doorbell:"
 DOORBELL_PATTERN = DOORBELL_PREFIX + "*"
 READ_BATCH = 200
 
+# Any number of events for one user, in order; the doorbell rings once, with the newest id: a
+# reader fetches everything after the id it has, so one ring covers the lot.
 _APPEND = """
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2])
+local id
+local ids = {}
+for i = 2, #ARGV do
+  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i])
+  ids[#ids + 1] = id
+end
 redis.call('PUBLISH', KEYS[2], id)
-return id
+return ids
 """
 
 
@@ -38,9 +45,25 @@ def user_of_doorbell(channel: bytes) -> int | None:
 
 def append(conn: redis.Redis, user_id: int, event: dict, history: int) -> str:
     """Add `event` to the user's stream (keeping about `history` events); return its id."""
-    payload = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
-    event_id = conn.eval(_APPEND, 2, stream_key(user_id), doorbell(user_id), history, payload)
-    return event_id.decode("ascii")
+    return append_many(conn, [(user_id, event)], history)[0]
+
+
+def append_many(conn: redis.Redis, events: list[tuple[int, dict]], history: int) -> list[str]:
+    """`append` each (user id, event), in order for each user, in one round trip; return their ids."""
+    per_user: dict[int, list[int]] = {}
+    for index, (user_id, _) in enumerate(events):
+        per_user.setdefault(user_id, []).append(index)
+    pipe = conn.pipeline(transaction=False)
+    # EVALSHA, loading the script when Redis lacks it: its text is not sent with every call.
+    script = pipe.register_script(_APPEND)
+    for user_id, indexes in per_user.items():
+        payloads = [json.dumps(events[i][1], separators=(",", ":"), ensure_ascii=False) for i in indexes]
+        script(keys=[stream_key(user_id), doorbell(user_id)], args=[history, *payloads])
+    ids: list[str] = [""] * len(events)
+    for indexes, replies in zip(per_user.values(), pipe.execute(), strict=True):
+        for index, event_id in zip(indexes, replies, strict=True):
+            ids[index] = event_id.decode("ascii")
+    return ids
 
 
 def read_after(conn: redis.Redis, user_id: int, last_id: str) -> list[dict]:

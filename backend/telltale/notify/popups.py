@@ -15,24 +15,37 @@ from .policy import COALESCE_SECONDS, THREAD_POPUPS_PER_DAY
 KINDS = ("open", "click", "reply")
 _PREFIX = "telltale:popup:"
 
-# Returns {id, fresh(1/0), open, click, reply} for a popup to show or update; {} for none;
-# {"capped"} when the thread has had its popups for today.
+# For each event in turn (KEYS: its thread's window and day keys; ARGV: the window's seconds, the
+# daily cap, then popup id, kind and worthiness per event), one reply: {id, fresh(1/0), open,
+# click, reply} for a popup to show or update; {} for none; {"capped"} when the thread has had
+# its popups for today. One call for a whole batch of events, in order.
 _COALESCE = """
-local id = redis.call('HGET', KEYS[1], 'id')
-if id then
-  redis.call('HINCRBY', KEYS[1], ARGV[2], 1)
-  redis.call('EXPIRE', KEYS[1], ARGV[3])
-  local t = redis.call('HMGET', KEYS[1], 'open', 'click', 'reply')
-  return {id, '0', t[1] or '0', t[2] or '0', t[3] or '0'}
+local out = {}
+for e = 1, #KEYS / 2 do
+  local window, day = KEYS[2 * e - 1], KEYS[2 * e]
+  local new_id, kind, worthy = ARGV[3 * e], ARGV[3 * e + 1], ARGV[3 * e + 2]
+  local id = redis.call('HGET', window, 'id')
+  local fresh = '0'
+  if not id and worthy == '1' then
+    local today = redis.call('INCR', day)
+    if today == 1 then redis.call('EXPIRE', day, 86400) end
+    if today > tonumber(ARGV[2]) then
+      out[e] = {'capped'}
+    else
+      redis.call('HSET', window, 'id', new_id, kind, 0)
+      id, fresh = new_id, '1'
+    end
+  end
+  if id then
+    redis.call('HINCRBY', window, kind, 1)
+    redis.call('EXPIRE', window, ARGV[1])
+    local t = redis.call('HMGET', window, 'open', 'click', 'reply')
+    out[e] = {id, fresh, t[1] or '0', t[2] or '0', t[3] or '0'}
+  elseif not out[e] then
+    out[e] = {}
+  end
 end
-if ARGV[4] == '0' then return {} end
-local today = redis.call('INCR', KEYS[2])
-if today == 1 then redis.call('EXPIRE', KEYS[2], 86400) end
-if today > tonumber(ARGV[5]) then return {'capped'} end
-redis.call('HSET', KEYS[1], 'id', ARGV[1], ARGV[2], 1)
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-local t = redis.call('HMGET', KEYS[1], 'open', 'click', 'reply')
-return {ARGV[1], '1', t[1] or '0', t[2] or '0', t[3] or '0'}
+return out
 """
 
 
@@ -43,10 +56,35 @@ class Popup:
     tally: dict[str, int]
 
 
-def coalesce(conn: redis.Redis, user_id: int, thread: str, popup_id: str, kind: str, worthy: bool) -> Popup | None:
-    """Fold an event into its thread's open popup, or open one if the event is worth it."""
-    window, day = f"{_PREFIX}{user_id}:{thread}", f"{_PREFIX}{user_id}:{thread}:day"
-    reply = conn.eval(_COALESCE, 2, window, day, popup_id, kind, COALESCE_SECONDS, int(worthy), THREAD_POPUPS_PER_DAY)
+@dataclass(frozen=True)
+class Event:
+    """An event that may raise or update its thread's popup."""
+
+    user_id: int
+    thread: str
+    popup_id: str
+    kind: str
+    worthy: bool
+
+
+def coalesce(conn: redis.Redis, events: list[Event]) -> list[Popup | None]:
+    """Fold each event, in order, into its thread's open popup, or open one if it is worth it.
+
+    One round trip for them all; the popup each event shows, or None.
+    """
+    if not events:
+        return []
+    keys, args = [], [COALESCE_SECONDS, THREAD_POPUPS_PER_DAY]
+    for event in events:
+        window = f"{_PREFIX}{event.user_id}:{event.thread}"
+        keys += [window, f"{window}:day"]
+        args += [event.popup_id, event.kind, int(event.worthy)]
+    # EVALSHA, loading the script when Redis lacks it: its text is not sent with every call.
+    replies = conn.register_script(_COALESCE)(keys=keys, args=args)
+    return [_popup_of(reply) for reply in replies]
+
+
+def _popup_of(reply) -> Popup | None:
     if len(reply) < 5:
         return None
     counts = [int(value) for value in reply[2:]]

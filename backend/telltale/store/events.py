@@ -45,14 +45,15 @@ def clicks_since(session: Session, message_ids: Iterable[int], since: datetime) 
     return found
 
 
-def opens_since(session: Session, message_ids: Iterable[int], since: datetime, counted: Iterable[str]
-                ) -> dict[int, list[tuple]]:
-    """Return each message's counted opens since `since`: (time, stored address, User-Agent)."""
+def opens_since(session: Session, message_ids: Iterable[int], since: datetime, counted: Iterable[str],
+                addresses: Iterable[str]) -> dict[int, list[tuple]]:
+    """Return each message's counted opens since `since` from `addresses` (stored form), the only
+    ones these hits can repeat: (time, stored address, User-Agent)."""
     found: dict[int, list[tuple]] = defaultdict(list)
     rows = session.execute(
         select(Event.message_id, Event.occurred_at, Event.ip, Event.user_agent).where(
             Event.message_id.in_(sorted(set(message_ids))), Event.kind == "open", Event.occurred_at >= since,
-            Event.source.in_(list(counted)), Event.repeat.is_(False),
+            Event.source.in_(list(counted)), Event.repeat.is_(False), Event.ip.in_(sorted(set(addresses))),
         )
     )
     for message_id, at, ip, ua in rows:
@@ -155,8 +156,10 @@ def insert_new_events(session: Session, rows: Sequence[dict]) -> set[str]:
     if not rows:
         return set()
     insert = _INSERTS[session.get_bind().dialect.name]
-    statement = insert(Event).values(list(rows)).on_conflict_do_nothing(index_elements=["id"]).returning(Event.id)
-    return set(session.scalars(statement))
+    # One statement, the rows as parameters: SQLAlchemy compiles it once and sends the rows in
+    # batches ("insertmanyvalues"), where .values(rows) compiled a new statement for every chunk.
+    statement = insert(Event.__table__).on_conflict_do_nothing(index_elements=["id"]).returning(Event.id)
+    return set(session.execute(statement, list(rows)).scalars())
 
 
 def bump_counters(session: Session, rows: Iterable[dict], new_readers: set[str] = frozenset()) -> None:
@@ -181,26 +184,29 @@ def bump_counters(session: Session, rows: Iterable[dict], new_readers: set[str] 
             tally["clicks"] += 1
             if row["link_position"] is not None:
                 per_link[(row["message_id"], row["link_position"])] += 1
+    # Core statements on the tables: an ORM update would first search the session for objects to
+    # synchronise, for every statement.
+    messages, links = Message.__table__.c, Link.__table__.c
     for message_id, tally in per_message.items():
-        values = {"opens": Message.opens + tally["opens"], "clicks": Message.clicks + tally["clicks"],
-                  "readers": Message.readers + tally["readers"]}
+        values = {"opens": messages.opens + tally["opens"], "clicks": messages.clicks + tally["clicks"],
+                  "readers": messages.readers + tally["readers"]}
         if tally["forwarded"]:
             values["forwarded"] = True
         if tally["first"] is not None:
             values["first_open_at"] = case(
-                (Message.first_open_at.is_(None) | (Message.first_open_at > tally["first"]), tally["first"]),
-                else_=Message.first_open_at,
+                (messages.first_open_at.is_(None) | (messages.first_open_at > tally["first"]), tally["first"]),
+                else_=messages.first_open_at,
             )
             values["last_open_at"] = case(
-                (Message.last_open_at.is_(None) | (Message.last_open_at < tally["last"]), tally["last"]),
-                else_=Message.last_open_at,
+                (messages.last_open_at.is_(None) | (messages.last_open_at < tally["last"]), tally["last"]),
+                else_=messages.last_open_at,
             )
-        session.execute(update(Message).where(Message.id == message_id).values(**values))
+        session.execute(update(Message.__table__).where(messages.id == message_id).values(**values))
     for (message_id, position), clicks in per_link.items():
         session.execute(
-            update(Link)
-            .where(Link.message_id == message_id, Link.position == position)
-            .values(clicks=Link.clicks + clicks)
+            update(Link.__table__)
+            .where(links.message_id == message_id, links.position == position)
+            .values(clicks=links.clicks + clicks)
         )
 
 

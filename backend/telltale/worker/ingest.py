@@ -154,9 +154,10 @@ def store(svc: Services, raw: Sequence[bytes]) -> int:
         views = sender_views_of(session, live)
         earliest = min((float(hit["at"]) for hit in hits), default=time.time())
         clicks = clicks_since(session, live, datetime.fromtimestamp(earliest, UTC) - BURST)
-        opens = opens_since(session, live, datetime.fromtimestamp(earliest, UTC) - REPEAT_WINDOW, COUNTED_SOURCES)
         opening = {int(hit["message_id"]) for hit in hits if hit.get("kind") == "open"} & live.keys()
         addresses = {stored_ip(str(hit.get("ip") or ""), settings.store_full_ip) for hit in hits}
+        opens = opens_since(session, opening, datetime.fromtimestamp(earliest, UTC) - REPEAT_WINDOW, COUNTED_SOURCES,
+                            addresses)
         readers = readers_of(session, opening, addresses, COUNTED_SOURCES)
         firsts = first_readers(session, opening)
         contexts = {

@@ -1,6 +1,7 @@
 """From newly stored events to live events on their owners' streams, each with its popup decision."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,31 +15,49 @@ from ..services import Services, services
 from ..sources import counts
 
 RELEASE_JOB = "telltale.worker.publish.release_held"
+# Sets an event's popup from the reply to its queued decision.
+Finish = Callable[[Any], None]
 _COUNTRY_NAMES = country_names()
 
 
 def publish(svc: Services, rows: list[dict], messages: dict[int, Any], prefs: dict[int, Preferences]) -> None:
-    """Append one live event per stored row, oldest first, deciding its popup on the way."""
+    """Append one live event per stored row, oldest first, deciding its popup on the way.
+
+    A few round trips to Redis whatever the number of rows: the once-a-day notices, the popup
+    decisions in one script call, then the events.
+    """
     opens = {message_id: message.opens for message_id, message in messages.items()}
     last_open = {message_id: message.last_open_at for message_id, message in messages.items()}
     now = datetime.now(UTC)
+    notices = svc.redis.pipeline(transaction=False)
+    pending: list[popups.Event] = []
+    events: list[tuple[int, dict]] = []
+    finishers: list[tuple[str, Finish]] = []
     for row in sorted(rows, key=lambda r: r["occurred_at"]):
         message = messages[row["message_id"]]
         counted = counts(row["source"]) and not row.get("repeat")
         if counted and row["kind"] == "open":
             opens[message.id] += 1
         event = live_event(row, message, opens[message.id])
+        events.append((message.user_id, event))
         if row["source"] == "crawler" and message.notify:
-            event["popup"] = _leak_warning(svc, row, message)
+            finishers.append(("notice", _leak_warning(notices, event, row, message)))
         elif row["kind"] == "forward":
             if counted and message.notify:
-                event["popup"] = _forward_news(svc, message)
+                finishers.append(("notice", _forward_news(notices, event, message)))
         elif counted:
             user_prefs = prefs.get(message.user_id, Preferences())
-            event["popup"] = _popup(svc, event, row, message, user_prefs, last_open[message.id], now)
+            finish = _popup(svc, pending, event, row, message, user_prefs, last_open[message.id], now)
+            if finish is not None:
+                finishers.append(("popup", finish))
             if row["kind"] == "open":
                 last_open[message.id] = row["occurred_at"]
-        stream.append(svc.redis, message.user_id, event, svc.settings.event_history)
+    replies = {"notice": iter(notices.execute() if len(notices) else ()),
+               "popup": iter(popups.coalesce(svc.redis, pending))}
+    for which, finish in finishers:
+        finish(next(replies[which]))
+    if events:
+        stream.append_many(svc.redis, events, svc.settings.event_history)
 
 
 def live_event(row: dict, message: Any, open_number: int) -> dict:
@@ -69,22 +88,26 @@ def place(row: dict) -> str | None:
     return ", ".join(part for part in (row.get("city") or row.get("region"), country) if part) or None
 
 
-def _leak_warning(svc: Services, row: dict, message: Any) -> dict | None:
+def _leak_warning(pipe, event: dict, row: dict, message: Any) -> Finish:
     # A search engine fetching our URL found the message on the public web: worth one popup per
     # message a day, whatever the notification settings say of opens.
-    return _once_a_day(svc, message, "public", f"“{message.subject or '(no subject)'}” appears to be public",
+    return _once_a_day(pipe, event, message, "public", f"“{message.subject or '(no subject)'}” appears to be public",
                        f"{row['reason']} fetched it: the message may have been posted on the web")
 
 
-def _forward_news(svc: Services, message: Any) -> dict | None:
-    return _once_a_day(svc, message, "forwarded", f"“{message.subject or '(no subject)'}” was forwarded",
+def _forward_news(pipe, event: dict, message: Any) -> Finish:
+    return _once_a_day(pipe, event, message, "forwarded", f"“{message.subject or '(no subject)'}” was forwarded",
                        "A mail client showed it inside its forward headers")
 
 
-def _once_a_day(svc: Services, message: Any, what: str, title: str, body: str) -> dict | None:
-    if not svc.redis.set(f"telltale:told:{what}:{message.id}", 1, nx=True, ex=24 * 3600):
-        return None
-    return {"id": f"{message.id}-{what}", "fresh": True, "count": 1, "title": title, "body": body}
+def _once_a_day(pipe, event: dict, message: Any, what: str, title: str, body: str) -> Finish:
+    pipe.set(f"telltale:told:{what}:{message.id}", 1, nx=True, ex=24 * 3600)
+    popup = {"id": f"{message.id}-{what}", "fresh": True, "count": 1, "title": title, "body": body}
+
+    def finish(first_today) -> None:
+        event["popup"] = popup if first_today else None
+
+    return finish
 
 
 def release_held(user_id: int) -> int:
@@ -107,8 +130,9 @@ def release_held(user_id: int) -> int:
     return sum(tally.values())
 
 
-def _popup(svc: Services, event: dict, row: dict, message: Any, prefs: Preferences,
-           previous_open_at: datetime | None, now: datetime) -> dict | None:
+def _popup(svc: Services, pending: list[popups.Event], event: dict, row: dict, message: Any, prefs: Preferences,
+           previous_open_at: datetime | None, now: datetime) -> Finish | None:
+    """Add the popup decision for `event` to `pending`; None when there is nothing to decide."""
     if not message.notify:
         return None
     worthy = worth_a_popup(row["kind"], row["occurred_at"], previous_open_at, prefs)
@@ -122,13 +146,12 @@ def _popup(svc: Services, event: dict, row: dict, message: Any, prefs: Preferenc
                 )
         return None
     thread = message.thread_ref or f"m{message.id}"
-    popup = popups.coalesce(svc.redis, message.user_id, thread, f"{message.id}-{row['id']}", row["kind"], worthy)
-    if popup is None:
-        return None
-    return {
-        "id": popup.id,
-        "fresh": popup.fresh,
-        "count": sum(popup.tally.values()),
-        "title": text.title(row["kind"], message.recipients, message.subject),
-        "body": text.body(event, popup.tally),
-    }
+    pending.append(popups.Event(message.user_id, thread, f"{message.id}-{row['id']}", row["kind"], worthy))
+    title = text.title(row["kind"], message.recipients, message.subject)
+
+    def finish(popup: popups.Popup | None) -> None:
+        if popup is not None:
+            event["popup"] = {"id": popup.id, "fresh": popup.fresh, "count": sum(popup.tally.values()),
+                              "title": title, "body": text.body(event, popup.tally)}
+
+    return finish
