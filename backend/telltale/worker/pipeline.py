@@ -6,7 +6,7 @@ that a burst has shown to be a scanner's.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -103,8 +103,13 @@ def event_rows(records: Iterable[dict], messages: Mapping[int, MessageContext], 
     that cannot be an event.
     """
     out = Classified()
-    clicks: dict[int, list[Click]] = defaultdict(list)
-    opens: dict[int, list[tuple]] = defaultdict(list)
+    # Each message's clicks within BURST of the hit at hand, and each client's counted opens:
+    # what the classifier and the repeat rule look at, kept small as the batch goes on.
+    clicks = {message_id: deque(message.recent_clicks) for message_id, message in messages.items()}
+    opens: dict[tuple, list[datetime]] = defaultdict(list)
+    for message in messages.values():
+        for at, ip, ua in message.recent_opens:
+            opens[(message.id, ip, ua)].append(at)
     rows_of: dict[int, list[dict]] = defaultdict(list)
     readers: dict[int, set] = defaultdict(set)
     first_readers: dict[int, Reader] = {}
@@ -122,7 +127,10 @@ def event_rows(records: Iterable[dict], messages: Mapping[int, MessageContext], 
             continue
         # The forward image is an image like the pixel: judge who loaded it as an open.
         judged = replace(hit, kind="open") if kind == "forward" else hit
-        context = _context(message, (*message.recent_clicks, *clicks[message.id]), message.opened or message.id in seen_open)
+        recent = clicks[message.id]
+        while recent and recent[0].at < hit.at - BURST:
+            recent.popleft()
+        context = _context(message, tuple(recent), message.opened or message.id in seen_open)
         verdict = classifier.classify(judged, context)
         row = _row(record, hit, message, verdict, store_full_ip, enrich)
         if verdict.burst:
@@ -135,19 +143,18 @@ def event_rows(records: Iterable[dict], messages: Mapping[int, MessageContext], 
         if hit.kind != "click":
             seen_open.add(message.id)
         if hit.kind == "click":
-            clicks[message.id].append(Click(hit.at, hit.link_index, hit.ip))
+            recent.append(Click(hit.at, hit.link_index, hit.ip))
         elif hit.kind == "forward":
             if counts(row["source"]):
                 row["forwarded"] = True
                 row["reason"] = f"{row['reason']}; {FORWARD_MARKUP_REASON}"[:200]
         elif counts(row["source"]):
-            client = (row["ip"], row["user_agent"])
-            earlier = (*message.recent_opens, *opens[message.id])
-            if any((ip, ua) == client and timedelta(0) <= hit.at - at <= REPEAT_WINDOW for at, ip, ua in earlier):
+            earlier = opens[(message.id, row["ip"], row["user_agent"])]
+            if any(timedelta(0) <= hit.at - at <= REPEAT_WINDOW for at in earlier):
                 row["repeat"] = True
                 row["reason"] = f"{row['reason']}; the same client again within {REPEAT_WINDOW.seconds} s"[:200]
             else:
-                opens[message.id].append((hit.at, row["ip"], row["user_agent"]))
+                earlier.append(hit.at)
                 _count_reader(row, message, readers[message.id], first_readers, out)
         rows_of[message.id].append(row)
         out.rows.append(row)
