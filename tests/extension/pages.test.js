@@ -79,4 +79,16 @@ test("opens are counted with the last one's time, and say nothing before the fir
   assert.equal(opensLabel(MESSAGE, NOW), "");
   assert.equal(opensLabel({ ...MESSAGE, opens: 1, last_open_at: minutesBefore(5) }, NOW), "1 open, last 5 min ago");
   assert.equal(opensLabel({ ...MESSAGE, opens: 3, last_open_at: minutesBefore(120) }, NOW), "3 opens, last 2 h ago");
+  assert.equal(opensLabel({ ...MESSAGE, opens: 3, readers: 1, last_open_at: minutesBefore(5) }, NOW), "3 opens, last 5 min ago");
+  assert.equal(
+    opensLabel({ ...MESSAGE, opens: 4, readers: 2, forwarded: true, last_open_at: minutesBefore(5) }, NOW),
+    "4 opens by 2 readers, last 5 min ago · forwarded",
+  );
+});
+
+test("a forward reads as one, and an open that looks forwarded says so", () => {
+  const forward = { ...OPEN, type: "forward", open_number: 0, forwarded: true, at: minutesBefore(1) };
+  assert.equal(describeEvent(forward, NOW), "ana@example.com forwarded “Q3 quote” · 1 min ago");
+  const open = { ...OPEN, forwarded: true, client: "Outlook", place: "Berlin, Germany", at: minutesBefore(1) };
+  assert.equal(describeEvent(open, NOW), "ana@example.com opened “Q3 quote” · 2nd open · Outlook · Berlin, Germany · likely forwarded · 1 min ago");
 });

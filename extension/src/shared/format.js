@@ -62,9 +62,11 @@ export function stateLabel(message) {
   return "✓ Sent";
 }
 
-// "3 opens, last 5 min ago", or "" before the first (stateLabel carries the clicks).
+// "3 opens by 2 readers, last 5 min ago · forwarded", or "" before the first (stateLabel carries
+// the clicks). Readers only when more than one: a single reader is what "opened" already says.
 export function opensLabel(message, now = Date.now()) {
-  if (!message.opens) return "";
+  if (!message.opens) return message.forwarded ? "forwarded" : "";
+  const readers = message.readers > 1 ? ` by ${message.readers} readers` : "";
   const last = message.last_open_at ? `, last ${relativeTime(message.last_open_at, now)}` : "";
-  return plural(message.opens, "open") + last;
+  return plural(message.opens, "open") + readers + last + (message.forwarded ? " · forwarded" : "");
 }
