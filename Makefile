@@ -9,7 +9,7 @@ NODE_STAMP := extension/node_modules/.installed-$(shell sha1sum extension/packag
 # Playwright drives Debian's Chromium (.ci/ensure-chromium); it must never fetch a browser of its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test install clean
+.PHONY: run test bench install clean
 
 run: $(STAMP) $(NODE_STAMP)
 	cd extension && npm run build
@@ -22,6 +22,12 @@ test: $(STAMP) $(NODE_STAMP)
 	bash .ci/ensure-chromium
 	cd extension && npm run build
 	$(BIN)/python -m pytest tests/backend tests/e2e
+
+# Not part of `make test`: loopback only, about ten minutes. BENCH_ARGS="--quick --only pixel,micro" for a part.
+bench: $(STAMP)
+	bash .ci/ensure-bench-tools
+	-bash .ci/ensure-postgres
+	$(BIN)/python -m tests.bench $(BENCH_ARGS)
 
 install: $(STAMP)
 

@@ -26,8 +26,6 @@ from telltale.store.models import Event
 from ..backend.processes import env_for, stop, wait_for
 from ..backend.servers import RedisServer, spare_port
 
-__all__ = ["Deadline", "Stack", "answers", "launch", "register_message", "spare_port", "stop", "summary", "wait_for"]
-
 
 class SectionTimeout(Exception):
     """A section ran past its share of the run's time."""
@@ -45,12 +43,18 @@ class Deadline:
             raise SectionTimeout(f"out of time while {doing}")
 
 
-def more_files(limit: int = 20_000) -> None:
-    """Raise this process's open-file limit towards `limit` (thousands of sockets need it)."""
+def more_files(limit: int) -> int:
+    """Raise this process's open-file limit to `limit` if allowed, else as far as it goes; return it."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
-    if soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    if soft >= limit:
+        return soft
+    try:
+        # Raising the hard limit takes root (CAP_SYS_RESOURCE); without it the hard limit is the ceiling.
+        unlimited = hard == resource.RLIM_INFINITY
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard if unlimited or hard >= limit else limit))
+    except (ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def launch(args: Sequence[str], env: dict, *, files: int | None = None, log: Path | None = None) -> subprocess.Popen:
@@ -69,11 +73,11 @@ def launch(args: Sequence[str], env: dict, *, files: int | None = None, log: Pat
             output.close()
 
 
-def settings_for(folder: Path, redis_url: str, database_url: str | None = None, **env: str) -> Settings:
+def settings_for(folder: Path, redis_url: str, database_url: str | None = None) -> Settings:
     bind = f"127.0.0.1:{spare_port()}"
     return load_settings({"TELLTALE_HOME": str(folder / "home"), "TELLTALE_BIND": bind,
                           "TELLTALE_PUBLIC_URL": f"http://{bind}", "REDIS_URL": redis_url,
-                          "DATABASE_URL": database_url or f"sqlite:///{folder / 'telltale.db'}", **env})
+                          "DATABASE_URL": database_url or f"sqlite:///{folder / 'telltale.db'}"})
 
 
 def telltale(settings: Settings, *args: str, timeout: float = 60) -> str:
@@ -137,10 +141,6 @@ class Stack:
 
     def worker(self) -> subprocess.Popen:
         return self._start([sys.executable, "-m", "telltale", "worker"], None)
-
-    def stop(self, process: subprocess.Popen) -> None:
-        stop(process)
-        self.processes.remove(process)
 
     def _start(self, args: list[str], files: int | None) -> subprocess.Popen:
         process = launch(args, self.env(), files=files, log=self.folder / "telltale.log")

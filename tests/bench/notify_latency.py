@@ -7,29 +7,29 @@ Run from the repository root:
 It starts a Redis of its own, a SQLite database in a temporary TELLTALE_HOME, `telltale serve`
 (default worker count) and one `telltale worker`, all on 127.0.0.1, and stops them on the way out.
 One user, one message; hits go out one at a time on a keep-alive connection, and each event is
-matched to its hit by `open_number` (the n-th counted open is the n-th hit).
+matched to its hit by the time the server stamped on the hit (its `at`), which falls between the
+moment the request went out and the moment its answer came back: repeats of one client's open
+share an `open_number`, so that cannot tell them apart.
 """
 from __future__ import annotations
 
 import argparse
+import bisect
 import http.client
 import json
-import math
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from websockets.sync.client import ClientConnection, connect
 
-from telltale.config import default_web_workers, load_settings
-
-from ..backend.processes import env_for, start, stop, wait_for
-from ..backend.servers import RedisServer, spare_port
+from .harness import Deadline, Stack, path_of, register_message, summary
 
 # The whole run, start-up to shutdown, stays under three minutes.
 RUN_BUDGET_SECONDS = 170
@@ -38,7 +38,7 @@ ARRIVAL_GRACE_SECONDS = 30
 
 
 class Listener(threading.Thread):
-    """Reads one authenticated websocket; notes when each open_number arrives."""
+    """Reads one authenticated websocket; notes when each open event arrives and the hit time it carries."""
 
     def __init__(self, ws: ClientConnection, token: str):
         super().__init__(name="bench-listener", daemon=True)
@@ -47,26 +47,31 @@ class Listener(threading.Thread):
         ready = json.loads(ws.recv(timeout=10))
         if ready.get("type") != "ready":
             raise RuntimeError(f"the server answered auth with {ready!r}")
-        self.arrived: dict[int, float] = {}
-        self.duplicates = 0
+        self.events: list[tuple[float, float]] = []
 
     def run(self) -> None:
         for raw in self.ws:
             now = time.perf_counter()
             event = json.loads(raw)
-            if event.get("type") != "open":
-                continue
-            if event["open_number"] in self.arrived:
-                self.duplicates += 1
-            else:
-                self.arrived[event["open_number"]] = now
+            if event.get("type") == "open":
+                self.events.append((now, datetime.fromisoformat(event["at"]).timestamp()))
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One pixel request: when it went out (perf counter), and the wall-clock span the server stamped it in."""
+
+    at: float
+    wall_from: float
+    wall_to: float
+    response_ms: float
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    deadline = time.monotonic() + RUN_BUDGET_SECONDS
+    deadline = Deadline(RUN_BUDGET_SECONDS)
     with tempfile.TemporaryDirectory(prefix="telltale-bench-") as folder:
-        results = _run(Path(folder), args, deadline)
+        results = measure(Path(folder), deadline, args.hits, args.warmup, args.interval_ms)
     _print_table(results)
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
     print(f"written to {args.out}")
@@ -83,137 +88,94 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _run(folder: Path, args: argparse.Namespace, deadline: float) -> dict:
-    redis_server = RedisServer(folder)
-    redis_server.start()
-    processes: list[subprocess.Popen] = []
-    try:
-        settings = _settings(folder, redis_server.url)
-        _telltale(settings, "db", "upgrade")
-        token = json.loads(_telltale(settings, "user", "create", "bench@example.test", "--json"))["token"]
-        processes.append(start(settings, "serve"))
-        processes.append(start(settings, "worker"))
-        host, port = settings.bind.rsplit(":", 1)
-        wait_for(lambda: _answers(host, int(port)), 30, f"the web server at {settings.bind}")
-        pixel_path = _register_message(host, int(port), token)
-        with connect(settings.public_url.replace("http://", "ws://") + "/ws", open_timeout=10) as ws:
-            listener = Listener(ws, token)
+def measure(folder: Path, deadline: Deadline, hits: int, warmup: int, interval_ms: float) -> dict:
+    """Start a stack in `folder`, send `warmup` then `hits` pixel requests, time each to its event."""
+    with Stack(folder) as stack:
+        stack.serve()
+        stack.worker()
+        host, port = stack.settings.bind.rsplit(":", 1)
+        pixel_path = path_of(register_message(host, int(port), stack.token)["pixel_url"])
+        with connect(stack.settings.public_url.replace("http://", "ws://") + "/ws", open_timeout=10) as ws:
+            listener = Listener(ws, stack.token)
             listener.start()
             # Warm-up hits, not measured: the first drain job imports and connects what the rest reuse.
-            warm, _ = _fire(host, int(port), pixel_path, args.warmup, args.interval_ms / 1000, deadline)
-            _await_arrivals(listener, len(warm), min(time.monotonic() + ARRIVAL_GRACE_SECONDS, deadline))
-            sent, pixel_ms = _fire(host, int(port), pixel_path, args.hits, args.interval_ms / 1000, deadline)
-            _await_arrivals(listener, len(warm) + len(sent), min(time.monotonic() + ARRIVAL_GRACE_SECONDS, deadline))
+            warm = _fire(host, int(port), pixel_path, warmup, interval_ms / 1000, deadline)
+            _await_arrivals(listener, len(warm), _grace(deadline))
+            sent = _fire(host, int(port), pixel_path, hits, interval_ms / 1000, deadline)
+            _await_arrivals(listener, len(warm) + len(sent), _grace(deadline))
         listener.join(timeout=5)
-    finally:
-        # Web and worker first: a worker shutting down still talks to Redis.
-        for process in processes:
-            stop(process)
-        redis_server.stop()
-    return _results(args, listener, len(warm), sent, pixel_ms)
+        web_workers = stack.settings.web_workers
+    return _results(interval_ms, web_workers, listener, warm, sent)
 
 
-def _results(args: argparse.Namespace, listener: Listener, warm: int, sent: list[float], pixel_ms: list[float]) -> dict:
-    # Open numbers count the warm-up hits too: measured hit i (from 0) is open number warm + i + 1.
-    arrivals = [listener.arrived.get(warm + i + 1) for i in range(len(sent))]
-    latencies = [(arrived - sent_at) * 1000 for arrived, sent_at in zip(arrivals, sent, strict=True) if arrived]
+def _grace(deadline: Deadline) -> Deadline:
+    return Deadline(min(ARRIVAL_GRACE_SECONDS, deadline.left()))
+
+
+def _results(interval_ms: float, web_workers: int, listener: Listener, warm: list[Sent], sent: list[Sent]) -> dict:
+    arrived, duplicates = _match(listener.events, [*warm, *sent])
+    latencies = [(arrived[i] - hit.at) * 1000 for i, hit in enumerate(sent, start=len(warm)) if i in arrived]
     return {
         "benchmark": "pixel request to websocket event",
-        "warmup_hits": warm,
+        "warmup_hits": len(warm),
         "hits_sent": len(sent),
         "events_received": len(latencies),
-        "duplicates": listener.duplicates,
-        "interval_ms": args.interval_ms,
-        "web_workers": int(os.environ.get("TELLTALE_WEB_WORKERS") or default_web_workers()),
-        "latency_ms": _summary(latencies),
-        "pixel_response_ms": _summary(pixel_ms),
+        "duplicates": duplicates,
+        "interval_ms": interval_ms,
+        "web_workers": web_workers,
+        "latency_ms": summary(latencies),
+        "pixel_response_ms": summary([hit.response_ms for hit in sent]),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()},
         "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
 
 
-def _settings(folder: Path, redis_url: str):
-    bind = f"127.0.0.1:{spare_port()}"
-    return load_settings({"TELLTALE_HOME": str(folder / "home"), "TELLTALE_BIND": bind,
-                          "TELLTALE_PUBLIC_URL": f"http://{bind}", "REDIS_URL": redis_url,
-                          "DATABASE_URL": f"sqlite:///{folder / 'telltale.db'}"})
+def _match(events: list[tuple[float, float]], hits: list[Sent]) -> tuple[dict[int, float], int]:
+    """Give each event to the hit whose request span holds its time stamp; return arrivals by hit and duplicates."""
+    starts = [hit.wall_from for hit in hits]
+    arrived: dict[int, float] = {}
+    duplicates = 0
+    for arrival, stamped in events:
+        # Half a millisecond either side: the stamp travels as an ISO time, rounded to the microsecond.
+        i = bisect.bisect_right(starts, stamped + 0.0005) - 1
+        if i < 0 or stamped > hits[i].wall_to + 0.0005:
+            continue
+        if i in arrived:
+            duplicates += 1
+        else:
+            arrived[i] = arrival
+    return arrived, duplicates
 
 
-def _telltale(settings, *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "telltale", *args], env=env_for(settings), capture_output=True,
-                          text=True, timeout=60, check=True)
-    return done.stdout
-
-
-def _answers(host: str, port: int) -> bool:
-    connection = http.client.HTTPConnection(host, port, timeout=2)
-    try:
-        connection.request("GET", "/healthz")
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
-
-
-def _register_message(host: str, port: int, token: str) -> str:
+def _fire(host: str, port: int, path: str, hits: int, interval: float, deadline: Deadline) -> list[Sent]:
+    """Request the pixel `hits` times on one keep-alive connection, on a fixed schedule."""
     connection = http.client.HTTPConnection(host, port, timeout=10)
-    try:
-        body = json.dumps({"subject": "Bench", "recipients": ["bo@example.test"]})
-        connection.request("POST", "/api/v1/messages", body=body,
-                           headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-        response = connection.getresponse()
-        created = json.loads(response.read())
-        if response.status != 201:
-            raise RuntimeError(f"registering the message failed: {response.status} {created}")
-    finally:
-        connection.close()
-    return "/" + created["pixel_url"].split("/", 3)[3]
-
-
-def _fire(host: str, port: int, path: str, hits: int, interval: float, deadline: float) -> tuple[list[float], list[float]]:
-    """Request the pixel `hits` times on one keep-alive connection; return send times and response times (ms)."""
-    connection = http.client.HTTPConnection(host, port, timeout=10)
-    sent: list[float] = []
-    pixel_ms: list[float] = []
+    sent: list[Sent] = []
     start_at = time.perf_counter()
     try:
         for i in range(hits):
-            if time.monotonic() > deadline - ARRIVAL_GRACE_SECONDS:
+            if deadline.left() < ARRIVAL_GRACE_SECONDS:
                 print(f"time budget spent: stopping after {i} hits", file=sys.stderr)
                 break
             # A fixed schedule, not a sleep after each: a slow response does not stretch the run.
             pause = start_at + i * interval - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
-            sent.append(time.perf_counter())
+            at, wall_from = time.perf_counter(), time.time()
             connection.request("GET", path, headers={"User-Agent": "telltale-bench"})
             response = connection.getresponse()
             response.read()
-            pixel_ms.append((time.perf_counter() - sent[-1]) * 1000)
+            sent.append(Sent(at, wall_from, time.time(), (time.perf_counter() - at) * 1000))
             if response.status != 200:
                 raise RuntimeError(f"pixel request {i} answered {response.status}")
     finally:
         connection.close()
-    return sent, pixel_ms
+    return sent
 
 
-def _await_arrivals(listener: Listener, expected: int, until: float) -> None:
-    while len(listener.arrived) < expected and time.monotonic() < until and listener.is_alive():
+def _await_arrivals(listener: Listener, expected: int, until: Deadline) -> None:
+    while len(listener.events) < expected and until.left() > 0 and listener.is_alive():
         time.sleep(0.05)
-
-
-def _summary(values: list[float]) -> dict:
-    if not values:
-        return {}
-    ordered = sorted(values)
-
-    def rank(p: float) -> float:
-        # Nearest rank: the value at or below which p percent of the samples lie.
-        return round(ordered[max(0, math.ceil(len(ordered) * p / 100) - 1)], 2)
-
-    return {"p50": rank(50), "p90": rank(90), "p99": rank(99), "max": round(ordered[-1], 2),
-            "mean": round(sum(ordered) / len(ordered), 2)}
 
 
 def _print_table(results: dict) -> None:

@@ -39,7 +39,11 @@ def measure(folder: Path, deadline: Deadline, hits: int) -> dict:
     except (psycopg.Error, RuntimeError) as exc:
         postgresql = {"error": f"{type(exc).__name__}: {exc}"}
     rate = sqlite.get("hits_per_second", 0)
+    errors = [f"{side['database']}: {side['error']}" for side in (sqlite, postgresql) if "error" in side and "database" in side]
+    if "error" in postgresql and "database" not in postgresql:
+        errors.append(f"postgresql: {postgresql['error']}")
     return {
+        **({"error": "; ".join(errors)} if errors else {}),
         "sqlite": sqlite,
         "postgresql": postgresql,
         "reference": None,

@@ -1,0 +1,104 @@
+"""bench-results.json and the table printed at the end: one row per figure, measured beside its reference."""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from .sections import FIGURES
+
+
+def write(path: Path, figures: dict[str, dict], partial: bool) -> dict[str, dict]:
+    """Write the figures in the issue's order; a partial run (--only) keeps the other figures already in `path`."""
+    kept = {}
+    if partial and path.exists():
+        try:
+            kept = json.loads(path.read_text())
+        except ValueError:
+            kept = {}
+    merged = {name: figures.get(name, kept.get(name)) for name in FIGURES if name in figures or name in kept}
+    path.write_text(json.dumps(merged, indent=2, ensure_ascii=False) + "\n")
+    return merged
+
+
+def table(figures: dict[str, dict]) -> str:
+    """One row per figure: met, measured, reference and ratio, short target; the JSON has the rest."""
+    rows = [("figure", "met", "measured", "reference (same run)", "ratio", "target")]
+    for name in FIGURES:
+        figure = figures.get(name)
+        if figure is None:
+            continue
+        if "error" in figure and len(figure) <= 2:
+            rows.append((name, "error", figure["error"][:120], "", "", ""))
+            continue
+        try:
+            cells = ROWS[name](figure)
+        except (KeyError, TypeError, AttributeError):
+            cells = ("incomplete: see the JSON", "", "", "")
+        met = {True: "yes", False: "NO", None: "-"}[figure.get("met")] + (" (error)" if "error" in figure else "")
+        rows.append((name, met, *cells))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines.insert(1, "-" * max(len(line) for line in lines))
+    return "\n".join(lines)
+
+
+def _http(f: dict) -> tuple[str, str, str, str]:
+    ours, refs, ratio, target = f["telltale"], f["reference"], f["ratio"], f["target"]
+    return (f"{ours['requests_per_second']:,} req/s, p50 {ours['p50_ms']} p99 {ours['p99_ms']} ms,"
+            f" {ours['errors']} errors",
+            f"nginx {refs['nginx']['requests_per_second']:,}, naive {refs['naive']['requests_per_second']:,} req/s",
+            f"{ratio['vs_nginx']:.1%} nginx, {ratio['vs_naive']}x naive",
+            f">={target['min_vs_nginx']:.0%} nginx, >={target['min_vs_naive']:g}x naive, p99<{target['max_p99_ms']:g} ms")
+
+
+def _lost(f: dict) -> tuple[str, str, str, str]:
+    parts = [f"{e} {f[e]['stored']:,}/{f[e]['acknowledged']:,}" for e in ("pixel", "link") if e in f]
+    if f["lost"] is None:
+        lost = "not drained in time"
+    else:
+        hidden = sum(f[e]["lost_at_most"] for e in ("pixel", "link") if e in f)
+        lost = f"{f['lost']} lost (<= {hidden} could hide in flight)"
+    return f"{lost}; stored/answered {', '.join(parts)}", f"drained at {f['drained_hits_per_second']} hits/s", "", "0 lost"
+
+
+def _worker(f: dict) -> tuple[str, str, str, str]:
+    def rate(side: dict) -> str:
+        return f"{side['hits_per_second']:,} hits/s" if "hits_per_second" in side else f"error: {side.get('error')}"
+
+    return (f"SQLite {rate(f['sqlite'])}", f"PostgreSQL {rate(f['postgresql'])} (no target)", "",
+            f">= {f['target']['min_hits_per_second']:,}/s on SQLite")
+
+
+def _notify(f: dict) -> tuple[str, str, str, str]:
+    lat, floor, target = f["latency_ms"], f["reference"]["pixel_response_ms"], f["target"]
+    return (f"p50 {lat.get('p50')} p99 {lat.get('p99')} ms, {f['events_received']}/{f['hits_sent']} events",
+            f"pixel answer p50 {floor.get('p50')} p99 {floor.get('p99')} ms", "",
+            f"p50<{target['max_p50_ms']:g} p99<{target['max_p99_ms']:g} ms, >={target['min_hits']:,} hits")
+
+
+def _websockets(f: dict) -> tuple[str, str, str, str]:
+    steps = ", ".join(f"{s['sockets'] // 1000}k {s['rss_mb']:.0f}" for s in f.get("steps", []))
+    latency = (f.get("event_latency_ms") or {}).get("first_socket", {})
+    return (f"RSS MB {steps}; event p50 {latency.get('p50')} max {latency.get('max')} ms",
+            f"idle {f['reference']['idle_rss_mb']} MB", "",
+            f"{f['target']['sockets']:,} < {f['target']['max_rss_mb']:,} MB")
+
+
+def _footprint(f: dict) -> tuple[str, str, str, str]:
+    return (f"PSS {f['total_pss_mb']} MB (RSS {f['total_rss_mb']}), {len(f['processes'])} processes", "", "",
+            "reported, no budget")
+
+
+def _micro(f: dict) -> tuple[str, str, str, str]:
+    t, c, r, target = f["tokens"], f["classify_enrich"], f["reference"], f["target"]
+    return (f"verify {t['verify_pixel_us']}/{t['verify_link_us']} us, classify+enrich {c['classify_enrich_us']} us",
+            f"itsdangerous {r['itsdangerous']['unsign_pixel_us']} us, cached {r['enrich_cached_us']} us",
+            f"verify {f['ratio']['verify_pixel_vs_itsdangerous_unsign']}x",
+            f"<{target['max_verify_us']:g} us, <{target['max_classify_enrich_us']:g} us")
+
+
+ROWS: dict[str, Callable[[dict], tuple[str, str, str, str]]] = {
+    "pixel": _http, "link": _http, "lost": _lost, "worker": _worker, "notify": _notify,
+    "websockets": _websockets, "footprint": _footprint, "micro": _micro,
+}

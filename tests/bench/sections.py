@@ -1,0 +1,91 @@
+"""The bench's sections: what each runs, how long it may take, and the figure objects it returns."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import footprint, http_load, micro, notify_latency, websockets_idle, worker_rate
+from .harness import Deadline
+
+FIGURES = ("pixel", "link", "lost", "worker", "notify", "websockets", "footprint", "micro")
+NOTIFY_MIN_HITS = 1000
+NOTIFY_P50_MS = 20.0
+NOTIFY_P99_MS = 100.0
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much each section does: the full run, or --quick for checking the harness."""
+
+    load_seconds: float
+    warmup_seconds: float
+    drain_seconds: float
+    worker_hits: int
+    notify_hits: int
+    micro_repeat: int
+
+
+FULL = Sizes(load_seconds=10, warmup_seconds=2, drain_seconds=150, worker_hits=10_000, notify_hits=1_000,
+             micro_repeat=25)
+QUICK = Sizes(load_seconds=3, warmup_seconds=1, drain_seconds=60, worker_hits=3_000, notify_hits=200, micro_repeat=7)
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    figures: tuple[str, ...]
+    budget_seconds: float
+    run: Callable[[Path, Deadline, Sizes, tuple[str, ...]], dict[str, dict]]
+
+
+def _http(folder: Path, deadline: Deadline, sizes: Sizes, wanted: tuple[str, ...]) -> dict[str, dict]:
+    # The lost check counts the load runs' hits: asking for it alone still loads both endpoints.
+    endpoints = tuple(e for e in ("pixel", "link") if e in wanted) or ("pixel", "link")
+    drain = sizes.drain_seconds if "lost" in wanted else None
+    return http_load.measure(folder, deadline, endpoints, sizes.load_seconds, sizes.warmup_seconds, drain)
+
+
+def _worker(folder: Path, deadline: Deadline, sizes: Sizes, _: tuple[str, ...]) -> dict[str, dict]:
+    return {"worker": worker_rate.measure(folder, deadline, sizes.worker_hits)}
+
+
+def _notify(folder: Path, deadline: Deadline, sizes: Sizes, _: tuple[str, ...]) -> dict[str, dict]:
+    found = notify_latency.measure(folder, deadline, sizes.notify_hits, 20, 10.0)
+    floor = found.pop("pixel_response_ms")
+    latency = found["latency_ms"]
+    met = (found["hits_sent"] >= NOTIFY_MIN_HITS and found["events_received"] == found["hits_sent"]
+           and latency.get("p50", float("inf")) < NOTIFY_P50_MS and latency.get("p99", float("inf")) < NOTIFY_P99_MS)
+    return {"notify": {
+        **found,
+        # The floor under every latency here: the pixel request's own answer.
+        "reference": {"pixel_response_ms": floor},
+        "ratio": None,
+        "target": {"text": f"pixel request to websocket event: p50 < {NOTIFY_P50_MS:g} ms, p99 < {NOTIFY_P99_MS:g} ms"
+                           f" over >= {NOTIFY_MIN_HITS:,} hits, every event delivered",
+                   "max_p50_ms": NOTIFY_P50_MS, "max_p99_ms": NOTIFY_P99_MS, "min_hits": NOTIFY_MIN_HITS},
+        "met": met,
+    }}
+
+
+def _websockets(folder: Path, deadline: Deadline, _sizes: Sizes, _: tuple[str, ...]) -> dict[str, dict]:
+    return {"websockets": websockets_idle.measure(folder, deadline)}
+
+
+def _footprint(folder: Path, deadline: Deadline, _sizes: Sizes, _: tuple[str, ...]) -> dict[str, dict]:
+    return {"footprint": footprint.measure(folder, deadline)}
+
+
+def _micro(_folder: Path, _deadline: Deadline, sizes: Sizes, _: tuple[str, ...]) -> dict[str, dict]:
+    return {"micro": micro.measure(sizes.micro_repeat)}
+
+
+# Budgets hold the full run under ten minutes on a 2-core machine; the drain has its own.
+SECTIONS = (
+    Section("http", ("pixel", "link", "lost"), 240, _http),
+    Section("worker", ("worker",), 120, _worker),
+    Section("notify", ("notify",), 90, _notify),
+    Section("websockets", ("websockets",), 150, _websockets),
+    Section("footprint", ("footprint",), 60, _footprint),
+    Section("micro", ("micro",), 30, _micro),
+)
