@@ -19,7 +19,8 @@ class TelltaleServer(BaseApplication):
         self._options = {
             "bind": settings.bind,
             "workers": settings.web_workers,
-            "worker_class": "gevent",
+            # gunicorn's gevent worker, answering the tracking URLs before its HTTP parser.
+            "worker_class": "telltale.tracking.front.TrackingWorker",
             "worker_connections": 20000,
             # Idle websockets and slow mail clients are normal; gevent workers heartbeat anyway.
             "timeout": 60,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import orjson
 import redis
 
 STREAM_PREFIX = "telltale:events:"
@@ -57,7 +58,7 @@ def append_many(conn: redis.Redis, events: list[tuple[int, dict]], history: int)
     # EVALSHA, loading the script when Redis lacks it: its text is not sent with every call.
     script = pipe.register_script(_APPEND)
     for user_id, indexes in per_user.items():
-        payloads = [json.dumps(events[i][1], separators=(",", ":"), ensure_ascii=False) for i in indexes]
+        payloads = [orjson.dumps(events[i][1]) for i in indexes]
         script(keys=[stream_key(user_id), doorbell(user_id)], args=[history, *payloads])
     ids: list[str] = [""] * len(events)
     for indexes, replies in zip(per_user.values(), pipe.execute(), strict=True):

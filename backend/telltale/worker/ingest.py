@@ -7,13 +7,13 @@ them again a no-op: at-least-once delivery, stored exactly once.
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+import orjson
 from sqlalchemy import exc as db_errors
 
 from .. import queue
@@ -145,7 +145,7 @@ def store_records(records: list[str]) -> int:
 
 def store(svc: Services, raw: Sequence[bytes]) -> int:
     """Store the hits in `raw` (JSON records) in one transaction, then publish; return how many were new."""
-    hits = list({hit["id"]: hit for hit in map(json.loads, raw)}.values())
+    hits = list({hit["id"]: hit for hit in map(orjson.loads, raw)}.values())
     settings = svc.settings
     with svc.sessions.begin() as session:
         messages = tracked_messages(session, (int(hit["message_id"]) for hit in hits))

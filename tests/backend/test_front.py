@@ -1,0 +1,135 @@
+"""The tracking URLs answered ahead of gunicorn's parser (tracking/front.py), on a real server."""
+from __future__ import annotations
+
+import json
+import socket
+import time
+import urllib.request
+
+import pytest
+
+from telltale import queue
+from telltale.tracking.front import hot_environ
+
+from .helpers import make_user, path_of, register
+from .processes import start, stop, wait_for
+from .servers import spare_port
+
+UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
+
+
+def head(text: str) -> bytes:
+    return text.replace("\n", "\r\n").encode("latin-1")
+
+
+def test_a_plain_get_becomes_a_minimal_environ():
+    environ = hot_environ(head(f"GET /p/12.abc.gif?x=1 HTTP/1.1\nHost: t\nUser-Agent: {UA}\nAccept: image/*\n"
+                               "X-Forwarded-For: 1.2.3.4\nX-Forwarded-For: 5.6.7.8"), "10.0.0.9")
+    assert environ == {
+        "REQUEST_METHOD": "GET", "PATH_INFO": "/p/12.abc.gif", "QUERY_STRING": "x=1", "REMOTE_ADDR": "10.0.0.9",
+        "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "t", "HTTP_USER_AGENT": UA, "HTTP_ACCEPT": "image/*",
+        "HTTP_X_FORWARDED_FOR": "1.2.3.4,5.6.7.8", "telltale.keep_alive": True,
+    }
+
+
+@pytest.mark.parametrize("request_head, keep", [
+    ("GET /l/abc HTTP/1.1\nConnection: close", False),
+    ("HEAD /r/abc.gif HTTP/1.0", False),
+    ("GET /f/abc.gif HTTP/1.0\nConnection: Keep-Alive", True),
+    ("GET /p/abc.gif HTTP/1.1\nContent-Length: 0", True),
+])
+def test_keep_alive_follows_the_protocol(request_head, keep):
+    assert hot_environ(head(request_head), "")["telltale.keep_alive"] is keep
+
+
+@pytest.mark.parametrize("request_head", [
+    "GET /api/v1/messages HTTP/1.1",  # not ours
+    "POST /p/abc.gif HTTP/1.1\nContent-Length: 3",  # a body: gunicorn, then the 405
+    "GET /p/abc.gif HTTP/1.1\nTransfer-Encoding: chunked",
+    "GET /p/a%62c.gif HTTP/1.1",  # escaped: WSGI wants it decoded, gunicorn does that
+    "GET http://t.example/p/abc.gif HTTP/1.1",  # absolute form
+    "GET /p/abc.gif HTTP/2.0",
+    "GET /p/abc.gif",
+    "GET /p/abc.gif HTTP/1.1\nUser-Agent: a\n  folded",
+    "GET /p/abc.gif HTTP/1.1\nno colon here",
+])
+def test_anything_unusual_is_left_to_gunicorn(request_head):
+    assert hot_environ(head(request_head), "") is None
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    from telltale.store.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'telltale.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def server(settings):
+    bind = f"127.0.0.1:{spare_port()}"
+    process = start(settings.with_overrides(bind=bind), "serve", "--workers", "1")
+
+    def answers() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://{bind}/healthz", timeout=1):
+                return True
+        except OSError:
+            return False
+
+    wait_for(answers, 30, "the server to answer")
+    yield bind
+    stop(process)
+
+
+def exchange(bind: str, raw: bytes, answers: int) -> list[bytes]:
+    """Send `raw` on one connection; read until `answers` responses, all of them if the request
+    asked for the connection to close."""
+    host, port = bind.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=5) as conn:
+        conn.sendall(raw)
+        data = b""
+        deadline = time.monotonic() + 5
+        closing = b"Connection: close" in raw or b"HTTP/1.0" in raw
+        while (closing or data.count(b"HTTP/1.1 ") < answers) and time.monotonic() < deadline:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return [b"HTTP/1.1 " + part for part in data.split(b"HTTP/1.1 ")[1:]]
+
+
+def test_pipelined_pixels_then_the_api_on_one_connection(server, client, services):
+    auth, _ = make_user(services)
+    message = register(client, auth)
+    pixel = path_of(message["pixel_url"])
+    link = path_of(message["links"][0]["tracked_url"])
+    raw = (f"GET {pixel} HTTP/1.1\r\nHost: t\r\nUser-Agent: {UA}\r\n\r\n"
+           f"HEAD {pixel} HTTP/1.1\r\nHost: t\r\n\r\n"
+           f"GET {link} HTTP/1.1\r\nHost: t\r\n\r\n"
+           f"GET /api/v1/messages/{message['id']} HTTP/1.1\r\nHost: t\r\nAuthorization: {auth['Authorization']}\r\n"
+           "Connection: close\r\n\r\n").encode()
+    gif, head_only, redirect, api = exchange(server, raw, 4)
+    assert gif.startswith(b"HTTP/1.1 200 OK\r\n") and gif.endswith(b";") and b"Content-Type: image/gif" in gif
+    assert head_only.startswith(b"HTTP/1.1 200 OK\r\n") and head_only.endswith(b"\r\n\r\n")
+    assert redirect.startswith(b"HTTP/1.1 302 Found\r\n") and b"Location: https://example.com/a?x=1&y=2" in redirect
+    # The API request behind them went to gunicorn and Flask with the bytes already read.
+    assert api.startswith(b"HTTP/1.1 200 OK"), api
+    assert json.loads(api.split(b"\r\n\r\n", 1)[1])["id"] == message["id"]
+    hits = [json.loads(raw) for raw in services.redis.lrange(queue.HITS_KEY, 0, -1)]
+    assert sorted(hit["kind"] for hit in hits) == ["click", "open", "open"]
+    assert {hit["ip"] for hit in hits} == {"127.0.0.1"} and hits[0]["ua"] == UA
+
+
+def test_http_1_0_is_answered_and_closed(server, client, services):
+    auth, _ = make_user(services)
+    pixel = path_of(register(client, auth)["pixel_url"])
+    [answer] = exchange(server, f"GET {pixel} HTTP/1.0\r\n\r\n".encode(), 2)
+    assert answer.startswith(b"HTTP/1.1 200 OK") and b"Connection: close" in answer
+
+
+def test_a_forged_pixel_still_gets_the_image_and_a_forged_link_a_404(server):
+    gif, missing = exchange(server, b"GET /p/1.forged.gif HTTP/1.1\r\n\r\nGET /l/1.forged HTTP/1.1\r\n\r\n", 2)
+    assert gif.startswith(b"HTTP/1.1 200 OK") and b"image/gif" in gif
+    assert missing.startswith(b"HTTP/1.1 404 Not Found")
