@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, exists, func, or_, select, update
+from sqlalchemy import Boolean, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -82,18 +82,16 @@ def readers_of(session: Session, message_ids: Iterable[int], addresses: Iterable
 
 def first_readers(session: Session, message_ids: Iterable[int]) -> dict[int, Reader]:
     """Return each message's first person to open it: the client and place forwards are told from."""
-    found = {}
-    for message_id in sorted(set(message_ids)):
-        row = session.execute(
-            select(Event.client, Event.country, Event.city)
-            .where(Event.message_id == message_id, Event.kind == "open", Event.source == "person",
-                   Event.repeat.is_(False))
-            .order_by(Event.occurred_at)
-            .limit(1)
-        ).first()
-        if row is not None:
-            found[message_id] = Reader(*row)
-    return found
+    order = func.row_number().over(partition_by=Event.message_id, order_by=(Event.occurred_at, Event.id))
+    firsts = (
+        select(Event.message_id, Event.client, Event.country, Event.city, order.label("n"))
+        .where(Event.message_id.in_(sorted(set(message_ids))), Event.kind == "open", Event.source == "person",
+               Event.repeat.is_(False))
+        .subquery()
+    )
+    rows = session.execute(select(firsts.c.message_id, firsts.c.client, firsts.c.country, firsts.c.city)
+                           .where(firsts.c.n == 1))
+    return {message_id: Reader(client, country, city) for message_id, client, country, city in rows}
 
 
 def note_readings(session: Session, readings: Iterable, window: timedelta) -> int:
@@ -184,30 +182,49 @@ def bump_counters(session: Session, rows: Iterable[dict], new_readers: set[str] 
             tally["clicks"] += 1
             if row["link_position"] is not None:
                 per_link[(row["message_id"], row["link_position"])] += 1
-    # Core statements on the tables: an ORM update would first search the session for objects to
-    # synchronise, for every statement.
+    if per_message:
+        session.execute(_BUMP_MESSAGE, [
+            {"b_id": message_id, "b_opens": tally["opens"], "b_clicks": tally["clicks"], "b_readers": tally["readers"],
+             "b_forwarded": tally["forwarded"], "b_first": tally["first"], "b_last": tally["last"]}
+            for message_id, tally in per_message.items()
+        ])
+    if per_link:
+        session.execute(_BUMP_LINK, [{"b_message": message_id, "b_position": position, "b_clicks": clicks}
+                                     for (message_id, position), clicks in per_link.items()])
+
+
+def _bump_statements():
+    # One statement each, run with every message's (every link's) numbers as parameters: compiled
+    # once and sent as one executemany, where a statement per message cost a chunk of 500 hits on
+    # 200 messages more than everything else. Core tables: an ORM update would first search the
+    # session for objects to synchronise.
     messages, links = Message.__table__.c, Link.__table__.c
-    for message_id, tally in per_message.items():
-        values = {"opens": messages.opens + tally["opens"], "clicks": messages.clicks + tally["clicks"],
-                  "readers": messages.readers + tally["readers"]}
-        if tally["forwarded"]:
-            values["forwarded"] = True
-        if tally["first"] is not None:
-            values["first_open_at"] = case(
-                (messages.first_open_at.is_(None) | (messages.first_open_at > tally["first"]), tally["first"]),
-                else_=messages.first_open_at,
-            )
-            values["last_open_at"] = case(
-                (messages.last_open_at.is_(None) | (messages.last_open_at < tally["last"]), tally["last"]),
-                else_=messages.last_open_at,
-            )
-        session.execute(update(Message.__table__).where(messages.id == message_id).values(**values))
-    for (message_id, position), clicks in per_link.items():
-        session.execute(
-            update(Link.__table__)
-            .where(links.message_id == message_id, links.position == position)
-            .values(clicks=links.clicks + clicks)
+    first = bindparam("b_first", type_=messages.first_open_at.type)
+    last = bindparam("b_last", type_=messages.last_open_at.type)
+    bump_message = (
+        update(Message.__table__)
+        .where(messages.id == bindparam("b_id"))
+        .values(
+            opens=messages.opens + bindparam("b_opens"),
+            clicks=messages.clicks + bindparam("b_clicks"),
+            readers=messages.readers + bindparam("b_readers"),
+            forwarded=or_(messages.forwarded, bindparam("b_forwarded", type_=Boolean)),
+            # A null `first`/`last` (no opens in this batch) compares as unknown: the column stays.
+            first_open_at=case((messages.first_open_at.is_(None) | (messages.first_open_at > first), first),
+                               else_=messages.first_open_at),
+            last_open_at=case((messages.last_open_at.is_(None) | (messages.last_open_at < last), last),
+                              else_=messages.last_open_at),
         )
+    )
+    bump_link = (
+        update(Link.__table__)
+        .where(links.message_id == bindparam("b_message"), links.position == bindparam("b_position"))
+        .values(clicks=links.clicks + bindparam("b_clicks"))
+    )
+    return bump_message, bump_link
+
+
+_BUMP_MESSAGE, _BUMP_LINK = _bump_statements()
 
 
 def sender_views_of(session: Session, message_ids: Iterable[int]) -> dict[int, list[datetime]]:

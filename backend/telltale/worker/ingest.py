@@ -41,7 +41,9 @@ from .publish import publish
 log = logging.getLogger(__name__)
 # How far back from a reading hop its open may be: the chain's last mark, with room for slow links.
 READING_WINDOW = timedelta(minutes=2)
-CHUNK = 500
+# Hits per transaction: each chunk pays a fixed dozen queries and round trips; 1,000 hits of 200
+# messages stored 5.9k hits/s, 500 stored 4.8k (`make bench`).
+CHUNK = 1000
 LOCK_TTL_MS = 15_000
 # A drain hands over to a fresh job after this long, well inside the job's rq timeout.
 DRAIN_BUDGET_SECONDS = 60
