@@ -10,6 +10,7 @@ import os
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 import redis
 
@@ -25,19 +26,20 @@ class Hub:
     def __init__(self, redis_url: str):
         self._redis_url = redis_url
         self._lock = threading.Lock()
-        self._sockets: dict[int, set[threading.Event]] = defaultdict(set)
+        self._sockets: dict[int, set[Callable[[], None]]] = defaultdict(set)
         self._owner_pid: int | None = None
 
-    def register(self, user_id: int, waker: threading.Event) -> None:
+    def register(self, user_id: int, wake: Callable[[], None]) -> None:
+        """Call `wake()` whenever `user_id`'s doorbell rings, from the hub's own thread; it must not block."""
         with self._lock:
             self._ensure_listener()
-            self._sockets[user_id].add(waker)
+            self._sockets[user_id].add(wake)
 
-    def unregister(self, user_id: int, waker: threading.Event) -> None:
+    def unregister(self, user_id: int, wake: Callable[[], None]) -> None:
         with self._lock:
             wakers = self._sockets.get(user_id)
             if wakers is not None:
-                wakers.discard(waker)
+                wakers.discard(wake)
                 if not wakers:
                     del self._sockets[user_id]
 
@@ -84,5 +86,5 @@ class Hub:
                 wakers = [waker for group in self._sockets.values() for waker in group]
             else:
                 wakers = list(self._sockets.get(user_id, ()))
-        for waker in wakers:
-            waker.set()
+        for wake in wakers:
+            wake()
