@@ -309,3 +309,19 @@ def test_a_forward_is_told_once_a_day_and_a_likely_forward_says_so(server, clien
     assert (first["type"], first["forwarded"]) == ("forward", True)
     assert first["popup"]["title"] == "“Q3 quote” was forwarded"
     assert second["type"] == "forward" and second["popup"] is None
+
+
+def test_compression_is_declined_even_when_the_client_offers_it(server):
+    # Browsers offer permessage-deflate; its zlib state per socket would cost most of the memory.
+    host, port = server.bind.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=5) as conn:
+        conn.sendall(
+            b"GET /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
+        )
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            answer += conn.recv(4096)
+    head = answer.split(b"\r\n\r\n")[0].lower()
+    assert head.startswith(b"http/1.1 101") and b"sec-websocket-extensions" not in head

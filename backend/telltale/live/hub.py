@@ -10,7 +10,6 @@ import os
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
 
 import redis
 
@@ -26,20 +25,19 @@ class Hub:
     def __init__(self, redis_url: str):
         self._redis_url = redis_url
         self._lock = threading.Lock()
-        self._sockets: dict[int, set[Callable[[], None]]] = defaultdict(set)
+        self._sockets: dict[int, set[threading.Event]] = defaultdict(set)
         self._owner_pid: int | None = None
 
-    def register(self, user_id: int, wake: Callable[[], None]) -> None:
-        """Call `wake()` whenever `user_id`'s doorbell rings, from the hub's own thread; it must not block."""
+    def register(self, user_id: int, waker: threading.Event) -> None:
         with self._lock:
             self._ensure_listener()
-            self._sockets[user_id].add(wake)
+            self._sockets[user_id].add(waker)
 
-    def unregister(self, user_id: int, wake: Callable[[], None]) -> None:
+    def unregister(self, user_id: int, waker: threading.Event) -> None:
         with self._lock:
             wakers = self._sockets.get(user_id)
             if wakers is not None:
-                wakers.discard(wake)
+                wakers.discard(waker)
                 if not wakers:
                     del self._sockets[user_id]
 
@@ -86,5 +84,5 @@ class Hub:
                 wakers = [waker for group in self._sockets.values() for waker in group]
             else:
                 wakers = list(self._sockets.get(user_id, ()))
-        for wake in wakers:
-            wake()
+        for waker in wakers:
+            waker.set()
