@@ -45,7 +45,6 @@ class Hit:
 class Click:
     at: datetime
     link_index: int | None
-    ip: str
 
 
 @dataclass(frozen=True)

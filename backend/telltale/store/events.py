@@ -33,15 +33,18 @@ def tracked_messages(session: Session, ids: Iterable[int]) -> dict[int, Message]
 
 
 def clicks_since(session: Session, message_ids: Iterable[int], since: datetime) -> dict[int, list[tuple]]:
-    """Return each message's stored clicks since `since`: (time, link position, address)."""
+    """Return each message's links clicked since `since`, each once: (latest time, link position).
+
+    What a click burst is judged on; a link clicked a thousand times is still one link.
+    """
     found: dict[int, list[tuple]] = defaultdict(list)
     rows = session.execute(
-        select(Event.message_id, Event.occurred_at, Event.link_position, Event.ip).where(
-            Event.message_id.in_(sorted(set(message_ids))), Event.kind == "click", Event.occurred_at >= since
-        )
+        select(Event.message_id, func.max(Event.occurred_at), Event.link_position)
+        .where(Event.message_id.in_(sorted(set(message_ids))), Event.kind == "click", Event.occurred_at >= since)
+        .group_by(Event.message_id, Event.link_position)
     )
-    for message_id, at, position, ip in rows:
-        found[message_id].append((at, position, ip))
+    for message_id, at, position in rows:
+        found[message_id].append((at, position))
     return found
 
 

@@ -6,7 +6,7 @@ that a burst has shown to be a scanner's.
 """
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -103,9 +103,9 @@ def event_rows(records: Iterable[dict], messages: Mapping[int, MessageContext], 
     that cannot be an event.
     """
     out = Classified()
-    # Each message's clicks within BURST of the hit at hand, and each client's counted opens:
+    # Each message's links clicked within BURST of the hit at hand, and each client's counted opens:
     # what the classifier and the repeat rule look at, kept small as the batch goes on.
-    clicks = {message_id: deque(message.recent_clicks) for message_id, message in messages.items()}
+    clicks = {message_id: _latest_per_link(message.recent_clicks) for message_id, message in messages.items()}
     opens: dict[tuple, list[datetime]] = defaultdict(list)
     for message in messages.values():
         for at, ip, ua in message.recent_opens:
@@ -128,9 +128,10 @@ def event_rows(records: Iterable[dict], messages: Mapping[int, MessageContext], 
         # The forward image is an image like the pixel: judge who loaded it as an open.
         judged = replace(hit, kind="open") if kind == "forward" else hit
         recent = clicks[message.id]
-        while recent and recent[0].at < hit.at - BURST:
-            recent.popleft()
-        context = _context(message, tuple(recent), message.opened or message.id in seen_open)
+        for link, click in list(recent.items()):
+            if click.at < hit.at - BURST:
+                del recent[link]
+        context = _context(message, tuple(recent.values()), message.opened or message.id in seen_open)
         verdict = classifier.classify(judged, context)
         row = _row(record, hit, message, verdict, store_full_ip, enrich)
         if verdict.burst:
@@ -143,7 +144,7 @@ def event_rows(records: Iterable[dict], messages: Mapping[int, MessageContext], 
         if hit.kind != "click":
             seen_open.add(message.id)
         if hit.kind == "click":
-            recent.append(Click(hit.at, hit.link_index, hit.ip))
+            recent[hit.link_index] = Click(hit.at, hit.link_index)
         elif hit.kind == "forward":
             if counts(row["source"]):
                 row["forwarded"] = True
@@ -204,6 +205,14 @@ def _reading(record: Mapping, hit: Hit, message: MessageContext, store_full_ip: 
     if not isinstance(step, int) or not 1 <= step <= MAX_READING_STEP:
         raise ValueError(f"hit {record.get('id')!r} has no reading step (got {step!r})")
     return Reading(message.id, hit.at, stored_ip(hit.ip, store_full_ip), hit.ua[:512], step)
+
+
+def _latest_per_link(clicks) -> dict:
+    """Each link's latest click: all a burst is judged on, however often one link is clicked."""
+    latest: dict = {}
+    for click in sorted(clicks, key=lambda c: c.at):
+        latest[click.link_index] = click
+    return latest
 
 
 def stored_ip(ip: str, store_full_ip: bool) -> str:

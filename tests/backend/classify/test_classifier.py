@@ -93,7 +93,7 @@ def test_a_click_before_any_open_only_adds_to_other_evidence():
 
 
 def test_a_burst_of_clicks_on_every_link_is_a_scanner_and_says_so():
-    earlier = (Click(SENT + timedelta(seconds=30), 0, "40.107.1.1"), Click(SENT + timedelta(seconds=31), 1, "40.107.1.1"))
+    earlier = (Click(SENT + timedelta(seconds=30), 0), Click(SENT + timedelta(seconds=31), 1))
     context = Context(sent_at=SENT, link_count=3, recent_clicks=earlier)
     verdict = classify(hit("click", seconds=32, ua=CHROME, ip="198.51.100.4", link_index=2), context)
     assert verdict.source == "scanner" and verdict.burst and "all 3 links" in verdict.reason
