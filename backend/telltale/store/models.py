@@ -137,7 +137,11 @@ class Link(Base):
 
 class Event(Base):
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_message_time", "message_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_events_message_time", "message_id", "occurred_at"),
+        # Who has read a message already (store/events.readers_of): by kind, source and address.
+        Index("ix_events_readers", "message_id", "kind", "source", "ip"),
+    )
 
     # The hit id minted on the hot path: storing a hit twice is a primary-key conflict.
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

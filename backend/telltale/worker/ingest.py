@@ -129,6 +129,18 @@ def store_chunk(svc: Services, raw: Sequence[bytes]) -> int:
     return stored
 
 
+def _new_faces(hits: Sequence[dict], messages: set[int], readers: dict[int, set], store_full_ip: bool) -> set[int]:
+    """The messages opened by a client not yet among their readers: only a new reader can be a
+    forward, so only their first readers need looking up."""
+    known = {message_id: {(key[1], key[2]) for key in keys} for message_id, keys in readers.items()}
+    return {
+        int(hit["message_id"]) for hit in hits
+        if hit.get("kind") == "open" and int(hit["message_id"]) in messages
+        and (stored_ip(str(hit.get("ip") or ""), store_full_ip), str(hit.get("ua") or "")[:512])
+        not in known.get(int(hit["message_id"]), ())
+    }
+
+
 def store_records(records: list[str]) -> int:
     """rq job: store hits that failed inside a batch; raise, naming each one, if any still fails."""
     svc = services()
@@ -161,7 +173,7 @@ def store(svc: Services, raw: Sequence[bytes]) -> int:
         opens = opens_since(session, opening, datetime.fromtimestamp(earliest, UTC) - REPEAT_WINDOW, COUNTED_SOURCES,
                             addresses)
         readers = readers_of(session, opening, addresses, COUNTED_SOURCES)
-        firsts = first_readers(session, opening)
+        firsts = first_readers(session, _new_faces(hits, opening, readers, settings.store_full_ip))
         contexts = {
             message.id: MessageContext(
                 message.id, message.user_id, message.tracking, message.sent_at, tuple(views.get(message.id, ())),
