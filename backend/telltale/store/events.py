@@ -53,14 +53,18 @@ def opens_since(session: Session, message_ids: Iterable[int], since: datetime, c
     """Return each message's counted opens since `since` from `addresses` (stored form), the only
     ones these hits can repeat: (time, stored address, User-Agent)."""
     found: dict[int, list[tuple]] = defaultdict(list)
+    # Time is filtered here, not in SQL: given a time range, SQLite walks ix_events_message_time
+    # through every repeat of a message opened in a loop; ix_events_readers holds only the opens
+    # that count, a few per client.
     rows = session.execute(
         select(Event.message_id, Event.occurred_at, Event.ip, Event.user_agent).where(
-            Event.message_id.in_(sorted(set(message_ids))), Event.kind == "open", Event.occurred_at >= since,
-            Event.source.in_(list(counted)), Event.repeat.is_(False), Event.ip.in_(sorted(set(addresses))),
+            Event.message_id.in_(sorted(set(message_ids))), Event.kind == "open", Event.repeat.is_(False),
+            Event.source.in_(list(counted)), Event.ip.in_(sorted(set(addresses))),
         )
     )
     for message_id, at, ip, ua in rows:
-        found[message_id].append((at, ip, ua))
+        if at >= since:
+            found[message_id].append((at, ip, ua))
     return found
 
 

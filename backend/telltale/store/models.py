@@ -139,8 +139,9 @@ class Event(Base):
     __tablename__ = "events"
     __table_args__ = (
         Index("ix_events_message_time", "message_id", "occurred_at"),
-        # Who has read a message already (store/events.readers_of): by kind, source and address.
-        Index("ix_events_readers", "message_id", "kind", "source", "ip"),
+        # Who has read a message already (readers_of, opens_since, first_readers): the counted opens,
+        # not the repeats, which are nearly all of a message opened in a loop.
+        Index("ix_events_readers", "message_id", "kind", "repeat", "source", "ip"),
     )
 
     # The hit id minted on the hot path: storing a hit twice is a primary-key conflict.

@@ -17,7 +17,7 @@ def upgrade() -> None:
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reading_step', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('forwarded', sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.create_index('ix_events_readers', ['message_id', 'kind', 'source', 'ip'], unique=False)
+        batch_op.create_index('ix_events_readers', ['message_id', 'kind', 'repeat', 'source', 'ip'], unique=False)
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('readers', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('forwarded', sa.Boolean(), nullable=False, server_default=sa.false()))
