@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 HOT_PREFIXES = ("/p/", "/l/", "/r/", "/f/")
 MAX_HEAD = 8192
 READ_SIZE = 65536
+# Serialised heads of HotPath.CONSTANT_HEADERS, module-level lists that live as long as the
+# process: their ids are safe keys.
+_heads: dict[tuple[str, int, bool], bytes] = {}
 
 
 class TrackingWorker(GeventWorker):
@@ -129,11 +132,22 @@ def _respond(hot, environ: dict, keep: bool) -> bytes:
         answer[:] = [("500 Internal Server Error", [("Content-Length", "0")])]
         body = b""
     status, headers = answer[-1]
+    if any(headers is constant for constant in hot.CONSTANT_HEADERS):
+        # The pixel's and the not-found page's headers never change: serialise them once.
+        key = (status, id(headers), keep)
+        head = _heads.get(key)
+        if head is None:
+            head = _heads[key] = _head(status, headers, keep)
+        return head + body
+    return _head(status, headers, keep) + body
+
+
+def _head(status: str, headers, keep: bool) -> bytes:
     lines = [f"HTTP/1.1 {status}"]
     lines += [f"{name}: {value}" for name, value in headers]
     if not keep:
         lines.append("Connection: close")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
 class Replayed:

@@ -41,6 +41,9 @@ _URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
 
 
 class HotPath:
+    # Header lists answered unchanged to every request of their kind (tracking/front.py caches them).
+    CONSTANT_HEADERS = (PIXEL_HEADERS, NOT_FOUND_HEADERS)
+
     def __init__(self, app, signer: TokenSigner, writer: HitWriter, trusted_proxies: int,
                  reading_marks: Sequence[float] = (1.0, 3.0, 9.0)):
         self.app = app
