@@ -56,16 +56,17 @@ class HotPath:
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path.startswith("/p/"):
-            return self._pixel(environ, start_response, path[3:])
+            return self._image(environ, start_response, path[3:], "open")
         if path.startswith("/l/"):
             return self._link(environ, start_response, path[3:])
         if path.startswith("/r/"):
             return self._reading(environ, start_response, path[3:])
         if path.startswith("/f/"):
-            return self._forward(environ, start_response, path[3:])
+            # An image only forward markup shows (Outlook's and Thunderbird's forward headers).
+            return self._image(environ, start_response, path[3:], "forward")
         return self.app(environ, start_response)
 
-    def _pixel(self, environ, start_response, token: str):
+    def _image(self, environ, start_response, token: str, kind: str):
         method = environ.get("REQUEST_METHOD", "GET")
         if method not in ALLOWED:
             return _not_allowed(start_response)
@@ -75,7 +76,7 @@ class HotPath:
             self._writer.count_forged()
         else:
             self._writer.write(
-                hit_record(environ, "open", claim.message_id, self._trusted, recipient=claim.recipient)
+                hit_record(environ, kind, claim.message_id, self._trusted, recipient=claim.recipient)
             )
         start_response("200 OK", PIXEL_HEADERS)
         return [] if method == "HEAD" else [PIXEL_GIF]
@@ -109,22 +110,6 @@ class HotPath:
         location = f"{token}.gif?s={self._signer.reading_hop(token, step + 1)}"
         start_response("302 Found", [("Location", location), ("Content-Length", "0"), *NO_CACHE])
         return []
-
-    def _forward(self, environ, start_response, token: str):
-        """An image only forward markup shows (Outlook's and Thunderbird's forward headers)."""
-        method = environ.get("REQUEST_METHOD", "GET")
-        if method not in ALLOWED:
-            return _not_allowed(start_response)
-        try:
-            claim = self._signer.verify_pixel(token.removesuffix(".gif"))
-        except BadToken:
-            self._writer.count_forged()
-        else:
-            self._writer.write(
-                hit_record(environ, "forward", claim.message_id, self._trusted, recipient=claim.recipient)
-            )
-        start_response("200 OK", PIXEL_HEADERS)
-        return [] if method == "HEAD" else [PIXEL_GIF]
 
     def _link(self, environ, start_response, token: str):
         method = environ.get("REQUEST_METHOD", "GET")
