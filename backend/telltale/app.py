@@ -31,13 +31,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     api_errors.init_app(app)
     hub = Hub(settings.redis_url)
     live_socket.init_app(app, svc, hub)
-    _register_meta(app, svc, hub)
     writer = HitWriter(svc.redis, svc.spool, lambda: queue.enqueue_drain(svc.redis, settings.queue_name))
+    _register_meta(app, svc, hub, writer)
     app.wsgi_app = HotPath(app.wsgi_app, svc.signer, writer, settings.trusted_proxies, settings.reading_marks)
     return app
 
 
-def _register_meta(app: Flask, svc: Services, hub: Hub) -> None:
+def _register_meta(app: Flask, svc: Services, hub: Hub, writer: HitWriter) -> None:
     spec = document(version("telltale"))
 
     @app.get(f"{PREFIX}/openapi.json")
@@ -46,12 +46,14 @@ def _register_meta(app: Flask, svc: Services, hub: Hub) -> None:
 
     @app.get("/healthz")
     def healthz():
-        state = {"redis": "ok", "database": "ok", "websockets": hub.count()}
+        # Anyone may ask: say what is wrong, never where things are (an error's text names hosts).
+        state = {"redis": "ok", "database": "ok", "hits": writer.trouble or "ok", "websockets": hub.count()}
         try:
             svc.redis.ping()
             state["pending_hits"] = queue.pending_hits(svc.redis)
+            state["lost_hits"] = queue.lost_hits(svc.redis) + writer.lost_unreported
         except redis.RedisError as exc:
-            state["redis"] = f"unreachable: {exc}"
+            state["redis"] = f"unreachable: {type(exc).__name__}"
         try:
             with svc.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
@@ -61,5 +63,5 @@ def _register_meta(app: Flask, svc: Services, hub: Hub) -> None:
             state["spooled_files"] = len(svc.spool.pending_files())
         except OSError as exc:
             state["spool"] = f"unreadable: {exc.strerror}"
-        healthy = state["redis"] == "ok" and state["database"] == "ok" and "spool" not in state
+        healthy = all(state[part] == "ok" for part in ("redis", "database", "hits")) and "spool" not in state
         return jsonify(status="ok" if healthy else "degraded", **state), 200 if healthy else 503

@@ -15,20 +15,36 @@ from .errors import ConfigError
 
 def load_or_create_keys(path: Path) -> list[str]:
     """Return the secret keys in `path`, creating the file with one fresh key if it is missing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(32) + "\n")
+    if not path.exists():
+        _create(path)
     keys = [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
     if not keys:
         raise ConfigError(f"{path} holds no secret key; delete it to have a new one generated")
     if any(len(key) < 16 for key in keys):
         raise ConfigError(f"every key in {path} must be at least 16 characters long")
     return keys
+
+
+def _create(path: Path) -> None:
+    """Put a file holding one fresh key at `path`, unless another process does so first.
+
+    Several web processes start at once on a new instance folder. The key is written whole to a
+    file of this process's own, then linked into place: `link` fails if `path` exists, so every
+    process sees either no file or a complete one, and all of them agree on the first key linked.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(32) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
 
 
 def rotate_keys(path: Path) -> list[str]:

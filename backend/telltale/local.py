@@ -1,4 +1,9 @@
-"""`telltale run`: everything on one machine, in the foreground; Ctrl+C stops it all."""
+"""`telltale run`: everything on one machine, in the foreground; Ctrl+C stops it all.
+
+A child that exits (a crash, an out-of-memory kill, a Redis that died) is started again after a
+pause that doubles with each quick exit, and the terminal says so: stopping everything because one
+part failed would leave hits waiting, and every later pixel unanswered, until a person came back.
+"""
 from __future__ import annotations
 
 import ctypes
@@ -9,6 +14,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -24,33 +31,77 @@ OWNER_EMAIL = "owner@localhost"
 EXTENSION_DIR = Path(__file__).resolve().parents[2] / "extension" / "dist"  # built by `make run`
 READY_SECONDS = 45
 PR_SET_PDEATHSIG = 1
+RESTART_FIRST = 1.0
+RESTART_MAX = 30.0
+# A child that ran this long was healthy: its next exit starts the backoff from the beginning.
+STEADY_SECONDS = 60.0
+
+
+@dataclass
+class Child:
+    """One supervised process: how to start it, and when it may be started again."""
+
+    name: str
+    launch: Callable[[], subprocess.Popen]
+    process: subprocess.Popen | None = None
+    started_at: float = 0.0
+    delay: float = RESTART_FIRST
+    due: float | None = None
+
+    def start(self) -> None:
+        self.process, self.started_at, self.due = self.launch(), time.monotonic(), None
+
+    def tend(self, now: float) -> None:
+        """Schedule a restart if the process has exited; start it once its pause is over."""
+        if self.due is None and self.process is not None and self.process.poll() is not None:
+            if now - self.started_at > STEADY_SECONDS:
+                self.delay = RESTART_FIRST
+            click.echo(f"telltale: {self.name} exited with code {self.process.returncode}; "
+                       f"starting it again in {self.delay:.0f} s", err=True)
+            self.due, self.delay = now + self.delay, min(self.delay * 2, RESTART_MAX)
+        elif self.due is not None and now >= self.due:
+            try:
+                self.start()
+            except (OSError, RuntimeError) as exc:
+                click.echo(f"telltale: could not start {self.name} ({exc}); trying again in {self.delay:.0f} s", err=True)
+                self.due, self.delay = now + self.delay, min(self.delay * 2, RESTART_MAX)
+                return
+            click.echo(f"telltale: {self.name} started again", err=True)
 
 
 def run_locally(settings: Settings) -> int:
-    redis_process: subprocess.Popen | None = None
-    children: list[subprocess.Popen] = []
+    services: list[Child] = []
+    children: list[Child] = []
     env = {**os.environ, "TELLTALE_HOME": str(settings.home)}
     try:
         if not embedded_redis.answers(settings.redis_url):
             click.echo(f"No Redis answers at {settings.redis_url}; starting the embedded one in {settings.home}")
-            redis_process, env["REDIS_URL"] = embedded_redis.start(settings.home, preexec_fn=_supervised)
+            redis_child = Child("the embedded Redis", lambda: embedded_redis.start(settings.home, preexec_fn=_supervised)[0])
+            process, env["REDIS_URL"] = embedded_redis.start(settings.home, preexec_fn=_supervised)
+            redis_child.process, redis_child.started_at = process, time.monotonic()
+            services.append(redis_child)
         upgrade(settings.database_url)
         code = _owner_pairing_code(settings)
         for name in ("serve", "worker"):
-            children.append(subprocess.Popen([sys.executable, "-m", "telltale", name], env=env, preexec_fn=_supervised))
-        _wait_until_ready(f"http://{settings.bind}/healthz", children)
+            children.append(Child(f"telltale {name}", _launcher(name, env)))
+            children[-1].start()
+        _wait_until_ready(f"http://{settings.bind}/healthz", [child.process for child in children])
         _banner(settings, code)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        while all(child.poll() is None for child in children):
+        while True:
             time.sleep(0.5)
-        click.echo("a Telltale process stopped; stopping the others", err=True)
-        return 1
+            for child in (*services, *children):
+                child.tend(time.monotonic())
     except KeyboardInterrupt:
         return 0
     finally:
         # Web and worker first, Redis last: a worker shutting down still talks to Redis.
-        _stop(children)
-        _stop([redis_process] if redis_process else [])
+        _stop([child.process for child in children if child.process])
+        _stop([child.process for child in services if child.process])
+
+
+def _launcher(name: str, env: dict) -> Callable[[], subprocess.Popen]:
+    return lambda: subprocess.Popen([sys.executable, "-m", "telltale", name], env=env, preexec_fn=_supervised)
 
 
 def _owner_pairing_code(settings: Settings) -> str:

@@ -15,6 +15,8 @@ HITS_KEY = "telltale:hits"
 DRAIN_WANTED_KEY = "telltale:drain:wanted"
 DRAIN_LOCK_KEY = "telltale:drain:lock"
 FORGED_COUNTER_KEY = "telltale:stats:forged"
+# Hits a web process could neither queue nor spool, added up across processes once Redis is back.
+LOST_COUNTER_KEY = "telltale:stats:lost"
 # Long enough for a drain to be picked up; short enough that a lost drain job is noticed.
 DRAIN_WANTED_TTL = 30
 DRAIN_JOB = "telltale.worker.ingest.drain_hits"
@@ -22,7 +24,7 @@ STORE_JOB = "telltale.worker.ingest.store_records"
 RETRY_INTERVALS = [2, 10, 30, 120, 600]
 
 
-def push_hits(conn: redis.Redis, records: Sequence[bytes], forged: int = 0) -> bool:
+def push_hits(conn: redis.Redis, records: Sequence[bytes], forged: int = 0, lost: int = 0) -> bool:
     """Append `records` to the hit list; return True when a drain job should be enqueued."""
     pipe = conn.pipeline(transaction=False)
     if records:
@@ -30,6 +32,8 @@ def push_hits(conn: redis.Redis, records: Sequence[bytes], forged: int = 0) -> b
         pipe.set(DRAIN_WANTED_KEY, b"1", nx=True, ex=DRAIN_WANTED_TTL)
     if forged:
         pipe.incrby(FORGED_COUNTER_KEY, forged)
+    if lost:
+        pipe.incrby(LOST_COUNTER_KEY, lost)
     results = pipe.execute()
     return bool(records) and bool(results[1])
 
@@ -53,3 +57,7 @@ def enqueue_store(conn: redis.Redis, queue_name: str, records: Sequence[bytes]) 
 
 def pending_hits(conn: redis.Redis) -> int:
     return int(conn.llen(HITS_KEY))
+
+
+def lost_hits(conn: redis.Redis) -> int:
+    return int(conn.get(LOST_COUNTER_KEY) or 0)

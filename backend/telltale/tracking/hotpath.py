@@ -27,6 +27,10 @@ NO_CACHE = [
     ("Expires", "0"),
 ]
 PIXEL_HEADERS = [("Content-Type", "image/gif"), ("Content-Length", str(len(PIXEL_GIF))), *NO_CACHE]
+# The image is served even when its hit could be neither queued nor spooled, but not as a success:
+# a client that retries later (an image proxy does) gets another chance to be counted.
+UNSTORED_STATUS = "503 Service Unavailable"
+UNSTORED_HEADERS = [*PIXEL_HEADERS, ("Retry-After", "60")]
 NOT_FOUND_PAGE = (
     b"<!doctype html><meta charset=utf-8><title>Link not found</title>"
     b"<p>This link is not valid. It may have been altered or copied incompletely.</p>\n"
@@ -42,7 +46,7 @@ _URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
 
 class HotPath:
     # Header lists answered unchanged to every request of their kind (tracking/front.py caches them).
-    CONSTANT_HEADERS = (PIXEL_HEADERS, NOT_FOUND_HEADERS)
+    CONSTANT_HEADERS = (PIXEL_HEADERS, UNSTORED_HEADERS, NOT_FOUND_HEADERS)
 
     def __init__(self, app, signer: TokenSigner, writer: HitWriter, trusted_proxies: int,
                  reading_marks: Sequence[float] = (1.0, 3.0, 9.0)):
@@ -74,11 +78,12 @@ class HotPath:
             claim = self._signer.verify_pixel(token.removesuffix(".gif"))
         except BadToken:
             self._writer.count_forged()
+            start_response("200 OK", PIXEL_HEADERS)
         else:
-            self._writer.write(
-                hit_record(environ, kind, claim.message_id, self._trusted, recipient=claim.recipient)
-            )
-        start_response("200 OK", PIXEL_HEADERS)
+            if self._writer.write(hit_record(environ, kind, claim.message_id, self._trusted, recipient=claim.recipient)):
+                start_response("200 OK", PIXEL_HEADERS)
+            else:
+                start_response(UNSTORED_STATUS, UNSTORED_HEADERS)
         return [] if method == "HEAD" else [PIXEL_GIF]
 
     def _reading(self, environ, start_response, token: str):
@@ -121,6 +126,8 @@ class HotPath:
             self._writer.count_forged()
             start_response("404 Not Found", NOT_FOUND_HEADERS)
             return [] if method == "HEAD" else [NOT_FOUND_PAGE]
+        # Stored or not, the recipient goes where the link says: a click is never held hostage
+        # to our storage; the writer has counted and reported a hit it could not keep.
         self._writer.write(
             hit_record(
                 environ, "click", claim.message_id, self._trusted, link_index=claim.link_index, url=claim.target

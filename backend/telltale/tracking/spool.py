@@ -2,9 +2,15 @@
 
 Appends take an exclusive lock on a lock file, so several web processes on one machine can share
 a spool folder, and are fsynced before the request is answered. A replay renames the spool under
-that lock before reading it: a writer never appends to a file that is being replayed. A replay
-cut short leaves its file for the next one; the worker stores each hit id once, so replaying a
-hit twice stores nothing twice.
+that lock before reading it: a writer never appends to a file that is being replayed.
+
+Every web process and every worker on the machine replays the same folder. Each file to replay
+is claimed with a non-blocking `flock` on the file itself, held until the file is unlinked: two
+processes never push the same file, and a process that dies mid-replay releases its claim with
+its last breath, so the next replay takes the file over (no stale lock to expire). A file gone
+before it could be opened was finished by another process. A replay cut short (Redis dropped
+again) leaves its file for the next one; the worker stores each hit id once, so pushing a hit
+twice stores nothing twice.
 """
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 SPOOL_NAME = "hits.jsonl"
 REPLAY_SUFFIX = ".replaying"
@@ -58,15 +65,7 @@ class Spool:
         with self._locked():
             if self.path.exists():
                 self.path.rename(self.path.with_name(f"{SPOOL_NAME}.{time.time_ns()}{REPLAY_SUFFIX}"))
-        moved = 0
-        for path in self.pending_files():
-            if not path.name.endswith(REPLAY_SUFFIX):
-                continue
-            for chunk in _chunks(path):
-                push(chunk)
-                moved += len(chunk)
-            path.unlink()
-        return moved
+        return sum(_replay_file(path, push) for path in self.pending_files() if path.name.endswith(REPLAY_SUFFIX))
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -77,6 +76,27 @@ class Spool:
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _replay_file(path: Path, push: Callable[[Sequence[bytes]], object]) -> int:
+    """Push the records of `path` and remove it, unless another process holds or has finished it."""
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        return 0
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return 0
+        if os.fstat(handle.fileno()).st_nlink == 0:
+            return 0  # opened just before its replayer unlinked it and let go
+        moved = 0
+        for chunk in _chunks(handle):
+            push(chunk)
+            moved += len(chunk)
+        path.unlink()  # still holding the claim: nobody can start on it in between
+        return moved
 
 
 def _whole_record(line: bytes) -> bytes | None:
@@ -93,16 +113,15 @@ def _whole_record(line: bytes) -> bytes | None:
     return record
 
 
-def _chunks(path: Path) -> Iterator[list[bytes]]:
+def _chunks(handle: BinaryIO) -> Iterator[list[bytes]]:
     chunk: list[bytes] = []
-    with path.open("rb") as handle:
-        for line in handle:
-            record = _whole_record(line.rstrip(b"\n"))
-            if record is None:
-                continue
-            chunk.append(record)
-            if len(chunk) == REPLAY_CHUNK:
-                yield chunk
-                chunk = []
+    for line in handle:
+        record = _whole_record(line.rstrip(b"\n"))
+        if record is None:
+            continue
+        chunk.append(record)
+        if len(chunk) == REPLAY_CHUNK:
+            yield chunk
+            chunk = []
     if chunk:
         yield chunk

@@ -2,8 +2,14 @@
 
 Every request hands its hit to the writer and waits; the flusher writes all hits waiting at that
 moment with one RPUSH and wakes their requests once Redis has acknowledged them, or once they are
-fsynced to the spool because Redis did not answer. A request is answered only after its hit is
-durable, and concurrent requests share one round trip.
+fsynced to the spool because Redis did not answer. Concurrent requests share one round trip.
+
+`write` says whether the hit is durable. When it is in neither Redis nor the spool (both down,
+or the flusher stalled past the ack timeout), the hot path still serves the image but does not
+claim success, the hit is counted as lost, and `trouble` says why until a batch is durable again.
+The flusher must never die: a dead one would leave every later request waiting out the timeout
+and its hit in memory for ever. So its loop survives any exception, and every write checks that it
+is alive and starts it again if not.
 """
 from __future__ import annotations
 
@@ -26,13 +32,16 @@ REPLAY_EVERY = 5.0
 # After writing a batch, let this long pass before taking the next: under load the next batch is
 # then larger and each hit's share of the round trip smaller; idle, the first hit waits nothing.
 GATHER_SECONDS = 0.001
+# A failing writer says so at most this often, not once a hit.
+REPORT_EVERY = 1.0
 
 
 class _Batch:
-    __slots__ = ("done",)
+    __slots__ = ("done", "durable")
 
     def __init__(self) -> None:
         self.done = threading.Event()
+        self.durable = True
 
 
 class HitWriter:
@@ -45,17 +54,27 @@ class HitWriter:
         self._forged = 0
         self._batch = _Batch()
         self._owner_pid: int | None = None
+        self._thread: threading.Thread | None = None
         self._next_replay = 0.0
+        # Lost hits not yet added to the shared counter in Redis, which is down when hits are lost.
+        self._lost_unreported = 0
+        self.lost = 0
+        self.trouble: str | None = None
+        self._reported_at = 0.0
+        self._unlogged = 0
 
-    def write(self, record: bytes) -> None:
-        """Return once `record` is in Redis or in the spool on disk."""
+    def write(self, record: bytes) -> bool:
+        """Return True once `record` is in Redis or in the spool on disk, False if it is in neither."""
         with self._cond:
             self._ensure_flusher()
             self._pending.append(record)
             batch = self._batch
             self._cond.notify()
-        if not batch.done.wait(ACK_TIMEOUT):
-            log.error("hit writer did not acknowledge a hit within %.0f s", ACK_TIMEOUT)
+        if batch.done.wait(ACK_TIMEOUT):
+            return batch.durable
+        # The record is still queued here and may yet be written, but nobody can promise it.
+        self._report(1, f"the hit writer did not answer within {ACK_TIMEOUT:.0f} s")
+        return False
 
     def count_forged(self) -> None:
         """Count a request with a forged token; the count rides along with the next batch."""
@@ -64,24 +83,49 @@ class HitWriter:
             self._forged += 1
             self._cond.notify()
 
+    @property
+    def lost_unreported(self) -> int:
+        return self._lost_unreported
+
     def _ensure_flusher(self) -> None:
         # Called with the lock held. Servers fork workers after import: a thread started in the
         # parent does not exist in the child, so each process starts its own on first use.
         if self._owner_pid != os.getpid():
             self._owner_pid = os.getpid()
             self._pending, self._forged, self._batch = [], 0, _Batch()
-            threading.Thread(target=self._run, name="telltale-hit-writer", daemon=True).start()
+        elif self._thread is not None and self._thread.is_alive():
+            return
+        elif self._thread is not None:
+            log.error("the hit writer had stopped; starting it again with %d hits waiting", len(self._pending))
+        self._thread = threading.Thread(target=self._run, name="telltale-hit-writer", daemon=True)
+        self._thread.start()
 
     def _run(self) -> None:
         while True:
-            records, forged, batch, complete = self._take()
-            if records or forged:
-                self._flush(records, forged)
+            try:
+                wrote = self._step()
+                self._maybe_replay()
+            except Exception:
+                # Deliberately broad: whatever went wrong with this batch (it is already
+                # answered), the next one must still be written.
+                log.exception("the hit writer failed; carrying on")
+                wrote = True
+            if wrote:
+                time.sleep(GATHER_SECONDS)
+
+    def _step(self) -> bool:
+        records, forged, batch, complete = self._take()
+        try:
+            if (records or forged) and not self._flush(records, forged):
+                batch.durable = False
+        except BaseException:
+            batch.durable = False
+            self._lose(len(records), "the hit writer failed unexpectedly")
+            raise
+        finally:
             if complete:
                 batch.done.set()
-            self._maybe_replay()
-            if records:
-                time.sleep(GATHER_SECONDS)
+        return bool(records)
 
     def _take(self) -> tuple[list[bytes], int, _Batch, bool]:
         with self._cond:
@@ -97,15 +141,44 @@ class HitWriter:
                 self._batch = _Batch()
             return records, forged, batch, complete
 
-    def _flush(self, records: list[bytes], forged: int) -> None:
+    def _flush(self, records: list[bytes], forged: int) -> bool:
+        """Write `records` to Redis, or else to the spool; return False if they reached neither."""
+        lost = self._lost_unreported
         try:
-            drain_wanted = queue.push_hits(self._redis, records, forged)
+            drain_wanted = queue.push_hits(self._redis, records, forged, lost)
         except redis.RedisError as exc:
-            log.warning("Redis did not take %d hits (%s); spooling them to disk", len(records), exc)
-            self._spool.append(records)
-            return
+            return self._spool_records(records, exc)
+        self._lost_unreported -= lost
+        self.trouble = None
         if drain_wanted:
             self._ask_for_drain()
+        return True
+
+    def _spool_records(self, records: list[bytes], cause: redis.RedisError) -> bool:
+        if not records:
+            return True
+        try:
+            self._spool.append(records)
+        except OSError as exc:
+            self._lose(len(records), f"Redis is unreachable ({type(cause).__name__}) and the spool cannot be "
+                                     f"written ({exc.strerror or type(exc).__name__})")
+            return False
+        log.warning("Redis did not take %d hits (%s); spooled them to disk", len(records), cause)
+        self.trouble = None
+        return True
+
+    def _lose(self, count: int, why: str) -> None:
+        self.lost += count
+        self._lost_unreported += count
+        self.trouble = f"hits are being lost: {why}"
+        self._report(count, self.trouble)
+
+    def _report(self, count: int, why: str) -> None:
+        self._unlogged += count
+        now = time.monotonic()
+        if now - self._reported_at >= REPORT_EVERY:
+            log.error("%s; %d hits not acknowledged since the last report", why, self._unlogged)
+            self._reported_at, self._unlogged = now, 0
 
     def _ask_for_drain(self) -> None:
         try:
@@ -120,11 +193,14 @@ class HitWriter:
         if now < self._next_replay:
             return
         self._next_replay = now + REPLAY_EVERY
-        if not self._spool.has_pending():
-            return
         try:
+            if not self._spool.has_pending():
+                return
             moved = self._spool.replay(lambda chunk: queue.push_hits(self._redis, chunk))
         except redis.RedisError:
+            return
+        except OSError as exc:
+            log.warning("could not replay the spool: %s", exc)
             return
         if moved:
             log.info("replayed %d spooled hits into Redis", moved)

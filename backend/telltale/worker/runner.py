@@ -1,8 +1,14 @@
-"""The worker process: replay the spool, then run an rq worker with a periodic sweeper beside it."""
+"""The worker process: replay the spool, then run an rq worker with a periodic sweeper beside it.
+
+rq's work loop quits when Redis drops mid-job (its failure handling needs Redis too). A worker
+that exits leaves every hit waiting until a person restarts it, so the loop here waits Redis out
+and starts rq again, until it is asked to stop.
+"""
 from __future__ import annotations
 
 import gc
 import logging
+import signal
 import threading
 import time
 
@@ -19,6 +25,22 @@ from .pipeline import enricher
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY = 5.0
+RECONNECT_FIRST = 0.5
+RECONNECT_MAX = 30.0
+# A run of rq this long was healthy: the next outage starts its backoff from the beginning.
+STEADY_SECONDS = 60.0
+
+
+class _Worker(SimpleWorker):
+    """rq's in-process worker that records a stop request where the restart loop can see it."""
+
+    def __init__(self, *args, stop: threading.Event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._stop = stop
+
+    def request_stop(self, signum, frame):
+        self._stop.set()
+        super().request_stop(signum, frame)
 
 
 def run_worker(app: Flask, *, burst: bool = False) -> None:
@@ -38,15 +60,42 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
         # full passes, which otherwise stall a hit's event by 40-60 ms now and then.
         gc.collect()
         gc.freeze()
-        # SimpleWorker runs jobs in this process, inside the app context pushed above; forking
-        # a work horse per job would cost more than most drain jobs take.
-        worker = SimpleWorker([Queue(svc.settings.queue_name, connection=svc.redis)], connection=svc.redis)
+        stop, delay = threading.Event(), RECONNECT_FIRST
+        while True:
+            started = time.monotonic()
+            _work(svc, stop, burst)
+            if burst or stop.is_set():
+                return
+            delay = RECONNECT_FIRST if time.monotonic() - started > STEADY_SECONDS else min(delay * 2, RECONNECT_MAX)
+            log.warning("the rq worker stopped (Redis unreachable?); starting it again once Redis answers")
+            _wait_for_redis(svc, stop, delay)
+
+
+def _work(svc: Services, stop: threading.Event, burst: bool) -> None:
+    # SimpleWorker runs jobs in this process, inside the app context pushed above; forking a work
+    # horse per job would cost more than most drain jobs take.
+    worker = _Worker([Queue(svc.settings.queue_name, connection=svc.redis)], connection=svc.redis, stop=stop)
+    try:
+        worker.work(with_scheduler=True, burst=burst, logging_level="WARNING")
+    except redis.RedisError as exc:
+        log.warning("lost Redis while working: %s", exc)
+    finally:
+        # rq's scheduler opens a Redis pool of its own and leaves it open when work ends.
+        if worker.scheduler is not None:
+            worker.scheduler.connection.connection_pool.disconnect()
+        # rq's handlers point at a worker that is gone: between runs, a stop request is ours.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+
+
+def _wait_for_redis(svc: Services, stop: threading.Event, delay: float) -> None:
+    """Sleep `delay`, then keep trying Redis with growing pauses until it answers or a stop is asked."""
+    while not stop.wait(delay):
         try:
-            worker.work(with_scheduler=True, burst=burst, logging_level="WARNING")
-        finally:
-            # rq's scheduler opens a Redis pool of its own and leaves it open when work ends.
-            if worker.scheduler is not None:
-                worker.scheduler.connection.connection_pool.disconnect()
+            svc.redis.ping()
+            return
+        except redis.RedisError:
+            delay = min(delay * 2, RECONNECT_MAX)
 
 
 def sweep(svc: Services) -> None:
@@ -60,6 +109,9 @@ def sweep(svc: Services) -> None:
     except redis.RedisError as exc:
         log.warning("sweep skipped, Redis is unreachable: %s", exc)
         return
+    except OSError as exc:
+        # The spool stays where it is for the next pass; digests need not wait for it.
+        log.warning("could not replay the spool: %s", exc)
     try:
         digests.check_due_digests(svc)
     except (redis.RedisError, db_errors.OperationalError, db_errors.InterfaceError) as exc:
@@ -70,4 +122,9 @@ def sweep(svc: Services) -> None:
 def _sweep_forever(svc: Services) -> None:
     while True:
         time.sleep(SWEEP_EVERY)
-        sweep(svc)
+        try:
+            sweep(svc)
+        except Exception:
+            # Deliberately broad: this thread is what brings spooled and stranded hits back; a
+            # fault in one pass (a spool that cannot be read) must not end the ones after it.
+            log.exception("sweep failed; trying again in %.0f s", SWEEP_EVERY)
