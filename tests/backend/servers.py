@@ -1,8 +1,13 @@
 """Real servers started by tests on spare ports and stopped by PID."""
 from __future__ import annotations
 
+import glob
+import os
+import shutil
+import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -17,11 +22,16 @@ def spare_port() -> int:
 
 
 class RedisServer:
-    """A Redis of the test's own; `stop` and `start` again keep its port, as a real restart does."""
+    """A Redis of the test's own; `stop` and `start` again keep its port, as a real restart does.
 
-    def __init__(self, folder: Path, port: int | None = None):
+    With `appendonly`, it keeps an append-only file as an operator's Redis does (and as `telltale
+    run`'s embedded one does), so what it acknowledged survives a `kill -9` of it.
+    """
+
+    def __init__(self, folder: Path, port: int | None = None, appendonly: bool = False):
         self.folder = folder
         self.port = port or spare_port()
+        self.appendonly = appendonly
         self.process: subprocess.Popen | None = None
 
     @property
@@ -30,8 +40,8 @@ class RedisServer:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.folder)],
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "yes" if self.appendonly else "no", "--appendfsync", "everysec", "--dir", str(self.folder)],
             stdout=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
@@ -48,3 +58,58 @@ class RedisServer:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+    def kill(self) -> None:
+        """Stop it as a crash would: no chance to write or close anything."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+class PostgresServer:
+    """A PostgreSQL cluster of the test's own, on a spare port, that a test may stop and start.
+
+    PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user that
+    Debian's package creates, in a folder of its own outside pytest's root-only temporary tree.
+    """
+
+    def __init__(self, port: int | None = None):
+        self.port = port or spare_port()
+        self.folder = Path(tempfile.mkdtemp(prefix="telltale-pg-"))
+        self.process: subprocess.Popen | None = None
+        self._as = {"user": "postgres", "group": "postgres"} if os.geteuid() == 0 else {}
+        if self._as:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self._bin = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))[-1]).parent
+        subprocess.run([self._bin / "initdb", "-D", self.folder / "data", "-U", "postgres", "-A", "trust", "--no-sync"],
+                       check=True, stdout=subprocess.DEVNULL, **self._as)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        with (self.folder / "log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [self._bin / "postgres", "-D", self.folder / "data", "-p", str(self.port), "-k", self.folder,
+                 "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"],
+                stdout=subprocess.DEVNULL, stderr=log, **self._as,
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if subprocess.run([self._bin / "pg_isready", "-q", "-h", "127.0.0.1", "-p", str(self.port)]).returncode == 0:
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"test PostgreSQL on port {self.port} did not start; see {self.folder / 'log'}")
+
+    def crash(self) -> None:
+        """Stop it at once, as a crash would: SIGQUIT is PostgreSQL's immediate shutdown."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGQUIT)
+            self.process.wait(timeout=30)
+
+    def destroy(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        shutil.rmtree(self.folder, ignore_errors=True)

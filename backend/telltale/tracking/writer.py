@@ -36,6 +36,22 @@ GATHER_SECONDS = 0.001
 REPORT_EVERY = 1.0
 
 
+class _Throttled:
+    """A log line said at most once per REPORT_EVERY, with the count of hits since it was last said."""
+
+    def __init__(self, level: int):
+        self._level = level
+        self._said_at = 0.0
+        self._count = 0
+
+    def say(self, count: int, what: str) -> None:
+        self._count += count
+        now = time.monotonic()
+        if now - self._said_at >= REPORT_EVERY:
+            log.log(self._level, "%s (%d hits since this was last said)", what, self._count)
+            self._said_at, self._count = now, 0
+
+
 class _Batch:
     __slots__ = ("done", "durable")
 
@@ -60,8 +76,8 @@ class HitWriter:
         self._lost_unreported = 0
         self.lost = 0
         self.trouble: str | None = None
-        self._reported_at = 0.0
-        self._unlogged = 0
+        self._spooling = _Throttled(logging.WARNING)
+        self._losing = _Throttled(logging.ERROR)
 
     def write(self, record: bytes) -> bool:
         """Return True once `record` is in Redis or in the spool on disk, False if it is in neither."""
@@ -73,7 +89,7 @@ class HitWriter:
         if batch.done.wait(ACK_TIMEOUT):
             return batch.durable
         # The record is still queued here and may yet be written, but nobody can promise it.
-        self._report(1, f"the hit writer did not answer within {ACK_TIMEOUT:.0f} s")
+        self._losing.say(1, f"the hit writer did not answer within {ACK_TIMEOUT:.0f} s")
         return False
 
     def count_forged(self) -> None:
@@ -163,7 +179,7 @@ class HitWriter:
             self._lose(len(records), f"Redis is unreachable ({type(cause).__name__}) and the spool cannot be "
                                      f"written ({exc.strerror or type(exc).__name__})")
             return False
-        log.warning("Redis did not take %d hits (%s); spooled them to disk", len(records), cause)
+        self._spooling.say(len(records), f"Redis is unreachable ({cause}); spooling hits to disk")
         self.trouble = None
         return True
 
@@ -171,14 +187,7 @@ class HitWriter:
         self.lost += count
         self._lost_unreported += count
         self.trouble = f"hits are being lost: {why}"
-        self._report(count, self.trouble)
-
-    def _report(self, count: int, why: str) -> None:
-        self._unlogged += count
-        now = time.monotonic()
-        if now - self._reported_at >= REPORT_EVERY:
-            log.error("%s; %d hits not acknowledged since the last report", why, self._unlogged)
-            self._reported_at, self._unlogged = now, 0
+        self._losing.say(count, self.trouble)
 
     def _ask_for_drain(self) -> None:
         try:

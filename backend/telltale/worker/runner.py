@@ -74,14 +74,16 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
 def _work(svc: Services, stop: threading.Event, burst: bool) -> None:
     # SimpleWorker runs jobs in this process, inside the app context pushed above; forking a work
     # horse per job would cost more than most drain jobs take.
-    worker = _Worker([Queue(svc.settings.queue_name, connection=svc.redis)], connection=svc.redis, stop=stop)
+    worker = None
     try:
+        # rq asks Redis for this connection's address as it builds the worker: inside the try.
+        worker = _Worker([Queue(svc.settings.queue_name, connection=svc.redis)], connection=svc.redis, stop=stop)
         worker.work(with_scheduler=True, burst=burst, logging_level="WARNING")
     except redis.RedisError as exc:
         log.warning("lost Redis while working: %s", exc)
     finally:
         # rq's scheduler opens a Redis pool of its own and leaves it open when work ends.
-        if worker.scheduler is not None:
+        if worker is not None and worker.scheduler is not None:
             worker.scheduler.connection.connection_pool.disconnect()
         # rq's handlers point at a worker that is gone: between runs, a stop request is ours.
         for signum in (signal.SIGTERM, signal.SIGINT):
