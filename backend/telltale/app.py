@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import queue
 from .api import errors as api_errors
+from .api import rate_limits
 from .api.openapi import document
 from .api.routes import PREFIX, blueprint
 from .config import Settings, load_settings
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions[EXTENSION_KEY] = svc
     app.register_blueprint(blueprint())
     api_errors.init_app(app)
+    rate_limits.init_app(app, svc)
     hub = Hub(settings.redis_url)
     live_socket.init_app(app, svc, hub)
     _register_meta(app, svc, hub)
