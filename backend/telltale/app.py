@@ -8,7 +8,7 @@ from flask import Flask, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import queue
+from . import queue, web_headers
 from .api import errors as api_errors
 from .api import rate_limits
 from .api.openapi import document
@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(blueprint())
     api_errors.init_app(app)
     rate_limits.init_app(app, svc)
+    web_headers.init_app(app)
     hub = Hub(settings.redis_url)
     live_socket.init_app(app, svc, hub)
     _register_meta(app, svc, hub)
