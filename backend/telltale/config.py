@@ -107,7 +107,8 @@ def _rate(env: Mapping[str, str], name: str, default: str) -> str:
     try:
         items = parse_many(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a rate such as 10/minute, or several as 10/minute;100/hour; got {raw!r}") from None
+        example = "10/minute, or several as 10/minute;100/hour"
+        raise ConfigError(f"{name} must be a rate such as {example}; got {raw!r}") from None
     if any(item.amount < 1 for item in items):
         raise ConfigError(f"{name} must allow at least one request per period, got {raw!r}")
     return raw

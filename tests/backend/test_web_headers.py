@@ -39,8 +39,9 @@ def test_an_api_answer_to_a_signed_in_user_carries_them_too(client, services):
 
 
 def test_a_rate_limited_answer_carries_them_too(client):
+    wrong, address = {"code": "ABCDE-FGHJK"}, {"REMOTE_ADDR": "203.0.113.9"}
     for _ in range(11):
-        response = client.post("/api/v1/pair", json={"code": "ABCDE-FGHJK"}, environ_base={"REMOTE_ADDR": "203.0.113.9"})
+        response = client.post("/api/v1/pair", json=wrong, environ_base=address)
     assert response.status_code == 429
     assert_secure(response)
 

@@ -35,7 +35,8 @@ def init_app(app: Flask, svc: Services) -> Limiter:
     address = partial(_address, settings.trusted_proxies)
     limits = [
         ApplicationLimit(settings.rate_limit_api, key_function=partial(_caller, address), scope="api",
-                         exempt_when=_not_api, error_message="too many API requests with this token or from this address"),
+                         exempt_when=_not_api,
+                         error_message="too many API requests with this token or from this address"),
         # Counted only when the answer is 401: a client cannot dodge the limit above by sending a
         # new made-up token each time, since each one is refused.
         ApplicationLimit(settings.rate_limit_unauthenticated, key_function=address, scope="unauthorized",
