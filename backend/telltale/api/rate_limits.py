@@ -9,7 +9,9 @@ codes. Wrong codes from all addresses together are capped at TELLTALE_RATE_LIMIT
 60 a minute by default; a fixed window lets at most twice that through around a window's edge,
 so at most 2 guesses a second. Within the default 15-minute TTL that is 1,800 guesses, a chance
 of 2e-12 to hit a given live code; within the longest TTL allowed (7 days), 1.2e6 guesses, 1.5e-9.
-The cap is there for the database: each wrong guess is a write transaction.
+The cap is there for the database: each wrong guess is a write transaction. Wrong codes are
+counted once answered, so guesses already in flight when the cap is reached still get through;
+each of them spends its address's own allowance, which bounds that overshoot.
 """
 from __future__ import annotations
 
