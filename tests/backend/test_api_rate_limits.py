@@ -1,11 +1,15 @@
 """Rate limits: pairing per address and in total, the API per token, and never the tracking URLs."""
 from __future__ import annotations
 
+import json
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 
 from .helpers import make_user, path_of, register
+from .processes import start, stop, wait_for
 from .servers import spare_port
 
 WRONG = {"code": "ABCDE-FGHJK"}
@@ -126,3 +130,35 @@ def test_with_redis_down_the_api_answers_and_pairing_is_still_limited(settings, 
     assert [pair(client, WRONG["code"], "203.0.113.9").status_code for _ in range(10)] == [400] * 10
     assert_limited(pair(client, code, "203.0.113.9"))
     assert pair(client, code, "198.51.100.4").status_code == 200
+
+
+def test_the_real_servers_worker_processes_share_one_count(settings):
+    bind = f"127.0.0.1:{spare_port()}"
+    server = start(settings.with_overrides(bind=bind), "serve", "--workers", "2")
+    try:
+        wait_for(lambda: _healthy(bind), 30, "the server to answer")
+        answers = [_post_pair(bind) for _ in range(12)]
+    finally:
+        stop(server)
+    assert answers == [400] * 10 + [429] * 2, "ten a minute from one address, whichever process answers"
+
+
+def _healthy(bind: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://{bind}/healthz", timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _post_pair(bind: str) -> int | None:
+    request = urllib.request.Request(f"http://{bind}/api/v1/pair", data=json.dumps(WRONG).encode(),
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        error.close()
+        return error.code
+    except OSError:
+        return None
