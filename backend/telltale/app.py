@@ -8,8 +8,9 @@ from flask import Flask, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import queue
+from . import queue, web_headers
 from .api import errors as api_errors
+from .api import rate_limits
 from .api.openapi import document
 from .api.routes import PREFIX, blueprint
 from .config import Settings, load_settings
@@ -29,6 +30,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions[EXTENSION_KEY] = svc
     app.register_blueprint(blueprint())
     api_errors.init_app(app)
+    rate_limits.init_app(app, svc)
+    web_headers.init_app(app)
     hub = Hub(settings.redis_url)
     live_socket.init_app(app, svc, hub)
     writer = HitWriter(svc.redis, svc.spool, lambda: queue.enqueue_drain(svc.redis, settings.queue_name))

@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from limits import parse_many
+
 from .errors import ConfigError
 
 DEFAULT_HOME = "~/.local/share/telltale"
@@ -36,6 +38,11 @@ class Settings:
     # Seconds after an open at which the reading chain notes the message is still open: the
     # glanced / skimmed / read boundaries (ContactMonkey's buckets).
     reading_marks: tuple[float, ...] = (1.0, 3.0, 9.0)
+    # Rates in the `limits` notation ("10/minute", several as "10/minute;100/hour"); see api/rate_limits.py.
+    rate_limit_api: str = "600/minute"
+    rate_limit_unauthenticated: str = "60/minute"
+    rate_limit_pair: str = "10/minute"
+    rate_limit_pair_failures: str = "60/minute"
 
     @property
     def spool_dir(self) -> Path:
@@ -74,6 +81,10 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         ws_ping_seconds=_int(env, "TELLTALE_WS_PING_SECONDS", 25, low=1, high=3600),
         geoip_db=_existing_file(env, "TELLTALE_GEOIP_DB"),
         reading_marks=_marks(env, "TELLTALE_READING_MARKS", (1.0, 3.0, 9.0)),
+        rate_limit_api=_rate(env, "TELLTALE_RATE_LIMIT_API", "600/minute"),
+        rate_limit_unauthenticated=_rate(env, "TELLTALE_RATE_LIMIT_UNAUTHENTICATED", "60/minute"),
+        rate_limit_pair=_rate(env, "TELLTALE_RATE_LIMIT_PAIR", "10/minute"),
+        rate_limit_pair_failures=_rate(env, "TELLTALE_RATE_LIMIT_PAIR_FAILURES", "60/minute"),
     )
     return replace(settings, **overrides) if overrides else settings
 
@@ -89,6 +100,18 @@ def _marks(env: Mapping[str, str], name: str, default: tuple[float, ...]) -> tup
     if len(marks) != len(default) or marks[0] <= 0 or list(marks) != sorted(set(marks)) or marks[-1] > 60:
         raise ConfigError(f"{name} must be {len(default)} increasing numbers of seconds between 0 and 60; got {raw!r}")
     return marks
+
+
+def _rate(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name) or default
+    try:
+        items = parse_many(raw)
+    except ValueError:
+        example = "10/minute, or several as 10/minute;100/hour"
+        raise ConfigError(f"{name} must be a rate such as {example}; got {raw!r}") from None
+    if any(item.amount < 1 for item in items):
+        raise ConfigError(f"{name} must allow at least one request per period, got {raw!r}")
+    return raw
 
 
 def default_web_workers() -> int:

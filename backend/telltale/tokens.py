@@ -11,16 +11,15 @@ import binascii
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from itsdangerous import Signer
 
-from .errors import BadTarget, BadToken
+from .errors import BadToken
+from .targets import validate_target
 
 PIXEL_SALT = "telltale.pixel"
 LINK_SALT = "telltale.link"
 READING_SALT = "telltale.reading"
-MAX_TARGET_LENGTH = 2048
 _SEP = "."
 
 
@@ -113,25 +112,6 @@ class TokenSigner:
         except (binascii.Error, ValueError):
             raise BadToken("link token target is not base64") from None
         return LinkClaim(_number(parts[0]), _number(parts[1]), target)
-
-
-def validate_target(url: str) -> str:
-    """Return `url` if it is an absolute http(s) URL Telltale may redirect to, else raise BadTarget."""
-    if not isinstance(url, str) or not url:
-        raise BadTarget("link target is empty")
-    if len(url) > MAX_TARGET_LENGTH:
-        raise BadTarget(f"link target is {len(url)} characters long; the limit is {MAX_TARGET_LENGTH}")
-    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in url):
-        raise BadTarget("link target contains whitespace or control characters")
-    try:
-        parts = urlsplit(url)
-    except ValueError as exc:
-        raise BadTarget(f"link target is not a valid URL: {exc}") from None
-    if parts.scheme.lower() not in ("http", "https"):
-        raise BadTarget(f"link target must be an absolute http(s) URL, got scheme {parts.scheme or 'none'!r}")
-    if not parts.hostname:
-        raise BadTarget("link target has no host")
-    return url
 
 
 def _number(text: str) -> int:

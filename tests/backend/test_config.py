@@ -32,6 +32,8 @@ def test_a_postgres_url_is_given_the_driver_telltale_ships():
     ("TELLTALE_BIND", "8000", "HOST:PORT"),
     ("TELLTALE_SMTP_URL", "mailserver:25", "TELLTALE_SMTP_URL must look like"),
     ("TELLTALE_SMTP_URL", "smtp://mail.example:abc", "port that is not a number: 'abc'"),
+    ("TELLTALE_RATE_LIMIT_PAIR", "ten a minute", "TELLTALE_RATE_LIMIT_PAIR must be a rate such as 10/minute"),
+    ("TELLTALE_RATE_LIMIT_API", "0/minute", "TELLTALE_RATE_LIMIT_API must allow at least one request"),
 ])
 def test_a_bad_setting_is_refused_with_its_name_and_value(name, value, says):
     with pytest.raises(ConfigError, match=says.replace("?", r"\?")):

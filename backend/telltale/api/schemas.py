@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from ..errors import BadTarget
-from ..tokens import validate_target
+from ..targets import validate_target
 
 STATES = ("untracked", "sent", "opened", "clicked")
 State = Literal["untracked", "sent", "opened", "clicked"]

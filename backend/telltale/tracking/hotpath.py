@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from ..errors import BadToken
 from ..tokens import TokenSigner
+from ..web_headers import CONTENT_SECURITY_POLICY
 from .hits import hit_record
 from .writer import HitWriter
 
@@ -38,6 +39,9 @@ NOT_FOUND_PAGE = (
 NOT_FOUND_HEADERS = [
     ("Content-Type", "text/html; charset=utf-8"),
     ("Content-Length", str(len(NOT_FOUND_PAGE))),
+    ("X-Content-Type-Options", "nosniff"),
+    # The page loads nothing: no script or style may run in it, and no site may frame it.
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
     *NO_CACHE,
 ]
 ALLOWED = {"GET", "HEAD"}
