@@ -175,6 +175,18 @@ def test_it_refuses_a_time_that_does_not_fit_in_utc_or_is_implausible(client, au
     assert _error(response, 422, "invalid_field")["field"] == "at"
 
 
+@pytest.mark.parametrize("field", ["subject", "recipients", "client_ref", "thread_ref"])
+def test_it_answers_422_for_a_nul_character_postgresql_cannot_store(client, auth, field):
+    text = "a\x00b"
+    response = client.post("/api/v1/messages", json={**MESSAGE, field: [text] if field == "recipients" else text},
+                           headers=auth)
+    assert _error(response, 422, "invalid_field")["field"].startswith(field)
+    created = register(client, auth)
+    if field.endswith("_ref"):
+        response = client.patch(f"/api/v1/messages/{created['id']}", json={field: text}, headers=auth)
+        assert _error(response, 422, "invalid_field")["field"] == field
+
+
 def test_an_unknown_api_path_is_not_found_in_json(client, auth):
     error = _error(client.get("/api/v1/nothing-here", headers=auth), 404, "not_found")
     assert "/api/v1/nothing-here" in error["message"]

@@ -54,3 +54,12 @@ def test_it_answers_422_for_a_time_zone_that_is_no_iana_name(client, services, z
     assert response.status_code == 422
     assert response.json["error"]["field"] == "timezone" and "IANA" in response.json["error"]["message"]
     assert client.get("/api/v1/settings", headers=auth).json["timezone"] == "UTC"
+
+
+def test_a_whole_number_written_with_a_decimal_point_is_a_number_of_minutes(client, services):
+    auth, _ = make_user(services)
+    changed = client.patch("/api/v1/settings", json={"reopen_quiet_minutes": 15.0}, headers=auth)
+    assert changed.status_code == 200 and changed.json["reopen_quiet_minutes"] == 15
+    refused = client.patch("/api/v1/settings", json={"reopen_quiet_minutes": 15.5}, headers=auth)
+    assert refused.status_code == 422 and refused.json["error"]["field"] == "reopen_quiet_minutes"
+    assert client.patch("/api/v1/settings", json={"reopen_quiet_minutes": "15"}, headers=auth).status_code == 422

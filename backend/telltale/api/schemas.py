@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from ..errors import BadTarget
 from ..tokens import MAX_TARGET_LENGTH, validate_target
@@ -15,14 +15,16 @@ State = Literal["untracked", "sent", "opened", "clicked"]
 # Ids are 64-bit signed integers in both databases; a larger number names nothing and overflows SQLite.
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Recipient = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320)]
+# PostgreSQL cannot store NUL in text, and no address, reference or subject needs one.
+Recipient = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320, pattern=r"^[^\x00]*$")]
+Subject = Annotated[str, StringConstraints(max_length=998, pattern=r"^[^\x00]*$")]
 # A tag is printable text without whitespace at either end: what is shown is what is filtered on.
 Tag = Annotated[
     str,
     StringConstraints(min_length=1, max_length=64, pattern=r"^[^\s\x00-\x1f\x7f]([^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"),
 ]
 Tags = Annotated[list[Tag], Field(max_length=20)]
-Ref = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+Ref = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00]*$")]
 # Ten letters and digits, grouped as the server shows them or not; case does not matter.
 PairingCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]([ -]?[A-Za-z0-9]){9}$")]
 
@@ -69,7 +71,7 @@ class PairOut(BaseModel):
 
 
 class MessageIn(Strict):
-    subject: Annotated[str, StringConstraints(max_length=998)] = ""
+    subject: Subject = ""
     recipients: Annotated[list[Recipient], Field(max_length=500)]
     links: Annotated[list[TargetUrl], Field(max_length=500)] = []
     # A time without a zone could be anyone's local time: refuse it rather than guess.
@@ -192,6 +194,12 @@ class MessagePage(BaseModel):
     next_before: int | None = Field(description="Pass as `before` for the next page; null on the last")
 
 
+def _whole(value):
+    # JSON Schema counts 15.0 as an integer, and so does the document: accept it as 15.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Minutes = Annotated[int, BeforeValidator(_whole), Field(ge=1, le=7 * 24 * 60)]
 # Checked against the list, not by loading: ZoneInfo("Europe") raises IsADirectoryError, and
 # a name that merely loads may be a file such as "localtime" rather than an IANA zone.
 ZONES = frozenset(available_timezones() - {"localtime", "posixrules", "Factory"})
@@ -227,7 +235,7 @@ class SettingsOut(BaseModel):
 
 class SettingsPatch(Strict):
     timezone: ZoneName | None = None
-    reopen_quiet_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] | None = None
+    reopen_quiet_minutes: Minutes | None = None
     quiet_hours: QuietHours | None = None
     digest: Digest | None = None
 
