@@ -24,7 +24,7 @@ def auth(client, services):
 
 
 @schema.parametrize()
-@settings(max_examples=25, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_no_generated_request_fails_the_server_or_strays_from_the_document(case, app, auth):
     # Checks that send requests of their own (ignored_auth) pick the transport from the
     # operation's schema, and would otherwise go out over HTTP.
