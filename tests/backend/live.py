@@ -42,13 +42,18 @@ class LiveClient:
 
 def refusal(base_url: str, first_message: str) -> int:
     """Send `first_message` and return the close code the server answers with."""
+    return closing(base_url, first_message).reason
+
+
+def closing(base_url: str, first_message: str) -> ConnectionClosed:
+    """Send `first_message` and return how the server closed the connection."""
     ws = Client.connect(base_url.replace("http://", "ws://") + "/ws")
     ws.send(first_message)
     try:
         while ws.receive(timeout=10) is not None:
             pass
     except ConnectionClosed as closed:
-        return closed.reason
+        return closed
     raise AssertionError("the server did not close the connection")
 
 

@@ -56,6 +56,9 @@ def test_it_refuses_a_body_that_is_not_an_object(client, auth, body):
         ({"links": "https://example.com/"}, "links"),
         ({"sent_at": "yesterday"}, "sent_at"),
         ({"tags": ["ok", ""]}, "tags.1"),
+        ({"tags": ["ok", " padded"]}, "tags.1"),
+        ({"tags": ["line\nbreak"]}, "tags.0"),
+        ({"links": ["ftp://example.com/"]}, "links.0"),
         ({"colour": "red"}, "colour"),
     ],
 )
@@ -146,6 +149,42 @@ def test_another_users_message_is_not_found_and_stays_unchanged(client, services
     assert client.get(f"/api/v1/messages/{theirs['id']}", headers=owner).json == before
     with services.sessions.begin() as session:
         assert session.scalar(select(Message.notify).where(Message.id == theirs["id"])) is True
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE", "POST"])
+@pytest.mark.parametrize("message_id", [0, 2**63, 2**64 + 5, 10**40])
+def test_it_answers_404_for_an_id_past_the_database_range(client, auth, method, message_id):
+    path = f"/api/v1/messages/{message_id}" + ("/sender-views" if method == "POST" else "")
+    response = client.open(path, method=method, json={}, headers=auth)
+    error = _error(response, 404, "not_found")
+    assert error["message"].startswith(f"message {message_id} not found")
+
+
+def test_it_refuses_a_cursor_past_the_database_range(client, auth):
+    error = _error(client.get(f"/api/v1/messages?before={2**63}", headers=auth), 422, "invalid_field")
+    assert error["field"] == "before" and str(2**63 - 1) in error["message"]
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:00:00-14:00", "1969-12-31T23:59:59Z"])
+def test_it_refuses_a_time_that_does_not_fit_in_utc_or_is_implausible(client, auth, moment):
+    error = _error(client.post("/api/v1/messages", json={**MESSAGE, "sent_at": moment}, headers=auth),
+                   422, "invalid_field")
+    assert error["field"] == "sent_at" and "1970 to 2999" in error["message"]
+    created = register(client, auth)
+    response = client.post(f"/api/v1/messages/{created['id']}/sender-views", json={"at": moment}, headers=auth)
+    assert _error(response, 422, "invalid_field")["field"] == "at"
+
+
+@pytest.mark.parametrize("field", ["subject", "recipients", "client_ref", "thread_ref"])
+def test_it_answers_422_for_a_nul_character_postgresql_cannot_store(client, auth, field):
+    text = "a\x00b"
+    response = client.post("/api/v1/messages", json={**MESSAGE, field: [text] if field == "recipients" else text},
+                           headers=auth)
+    assert _error(response, 422, "invalid_field")["field"].startswith(field)
+    created = register(client, auth)
+    if field.endswith("_ref"):
+        response = client.patch(f"/api/v1/messages/{created['id']}", json={field: text}, headers=auth)
+        assert _error(response, 422, "invalid_field")["field"] == field
 
 
 def test_an_unknown_api_path_is_not_found_in_json(client, auth):

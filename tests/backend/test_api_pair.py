@@ -64,3 +64,10 @@ def test_a_code_of_the_wrong_type_is_named(client, services):
     refused = client.post("/api/v1/pair", json={"code": 1234567890})
     assert refused.status_code == 422
     assert refused.json["error"]["field"] == "code"
+
+
+def test_a_code_that_cannot_be_a_pairing_code_is_named(client, services):
+    for code in ["ABC", "ABCDE_FGHJK", "ABCDE--FGHJK", "ABCDE-FGHJK-LMNPQ", "ABCDÉ-FGHJK"]:
+        refused = client.post("/api/v1/pair", json={"code": code})
+        assert refused.status_code == 422, code
+        assert refused.json["error"]["field"] == "code"

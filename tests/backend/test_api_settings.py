@@ -1,6 +1,8 @@
 """GET and PATCH /api/v1/settings."""
 from __future__ import annotations
 
+import pytest
+
 from .helpers import make_user
 
 
@@ -42,3 +44,22 @@ def test_bad_settings_are_refused_naming_the_field(client, services):
         assert response.status_code == 422, body
         assert response.json["error"]["field"] == field
     assert client.get("/api/v1/settings").status_code == 401
+
+
+@pytest.mark.parametrize("zone", ["Europe", "America/", "/etc/passwd", "../zoneinfo/UTC", "localtime", "Europe/Madrid\0",
+                                  "x" * 300])
+def test_it_answers_422_for_a_time_zone_that_is_no_iana_name(client, services, zone):
+    auth, _ = make_user(services)
+    response = client.patch("/api/v1/settings", json={"timezone": zone}, headers=auth)
+    assert response.status_code == 422
+    assert response.json["error"]["field"] == "timezone" and "IANA" in response.json["error"]["message"]
+    assert client.get("/api/v1/settings", headers=auth).json["timezone"] == "UTC"
+
+
+def test_a_whole_number_written_with_a_decimal_point_is_a_number_of_minutes(client, services):
+    auth, _ = make_user(services)
+    changed = client.patch("/api/v1/settings", json={"reopen_quiet_minutes": 15.0}, headers=auth)
+    assert changed.status_code == 200 and changed.json["reopen_quiet_minutes"] == 15
+    refused = client.patch("/api/v1/settings", json={"reopen_quiet_minutes": 15.5}, headers=auth)
+    assert refused.status_code == 422 and refused.json["error"]["field"] == "reopen_quiet_minutes"
+    assert client.patch("/api/v1/settings", json={"reopen_quiet_minutes": "15"}, headers=auth).status_code == 422

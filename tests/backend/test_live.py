@@ -14,7 +14,7 @@ from telltale.config import load_settings
 from telltale.worker.publish import release_held
 
 from .helpers import make_user, path_of, register
-from .live import LiveClient, WebServer, refusal
+from .live import LiveClient, WebServer, closing, refusal
 from .processes import start, stop, wait_for
 
 
@@ -139,6 +139,23 @@ def test_a_hit_served_and_processed_elsewhere_reaches_a_client_on_another_node(s
 ])
 def test_a_bad_first_message_or_token_is_refused_with_a_clear_close_code(server, first_message, code):
     assert refusal(server.url, first_message) == code
+
+
+@pytest.mark.parametrize("last_event_id", [
+    f"{2**64}-0", f"1-{2**64}", f"{2**64 - 1}-{2**64 - 1}", "\u0661-\u0662", "1-", "-1", "1-2-3", "9" * 30 + "-0",
+])
+def test_an_event_id_outside_the_stream_range_is_refused_without_inviting_a_retry(server, ana, last_event_id):
+    _, token, _ = ana
+    closed = closing(server.url, json.dumps({"type": "auth", "token": token, "last_event_id": last_event_id}))
+    assert closed.reason == 4400
+    assert "null" in closed.message and "last id" not in closed.message
+
+
+def test_the_largest_id_that_can_be_followed_is_accepted(server, ana):
+    _, token, _ = ana
+    with LiveClient(server.url, token, last_event_id=f"{2**64 - 1}-{2**64 - 2}") as live:
+        assert live.ready == {"type": "ready", "last_event_id": f"{2**64 - 1}-{2**64 - 2}"}
+        assert live.nothing_within(0.3)
 
 
 def test_a_revoked_token_is_refused(server, services, ana):

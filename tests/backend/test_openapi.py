@@ -48,7 +48,30 @@ def test_it_describes_the_query_and_path_parameters(spec):
     assert all(p["in"] == "query" and not p["required"] for p in listed.values())
     assert listed["state"]["schema"]["anyOf"][0]["enum"] == ["untracked", "sent", "opened", "clicked"]
     shown = spec["paths"]["/api/v1/messages/{message_id}"]["get"]["parameters"]
-    assert shown == [{"name": "message_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    [message_id] = shown
+    assert (message_id["name"], message_id["in"], message_id["required"]) == ("message_id", "path", True)
+    assert (message_id["schema"]["type"], message_id["schema"]["minimum"]) == ("integer", 1)
+    assert message_id["schema"]["maximum"] == 2**63 - 1
+    assert listed["before"]["schema"]["anyOf"][0] == {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+
+
+def test_it_states_the_rules_requests_are_checked_against(spec):
+    message_in = _schema(spec, "#/MessageIn")["properties"]
+    link = message_in["links"]["items"]
+    assert link["maxLength"] == 2048 and link["pattern"].startswith("^[Hh][Tt][Tt][Pp][Ss]?://")
+    tags = message_in["tags"]
+    assert tags["maxItems"] == 20 and tags["items"]["maxLength"] == 64 and tags["items"]["pattern"]
+    assert "1970" in message_in["sent_at"]["description"]
+    zone = _schema(spec, "#/SettingsPatch")["properties"]["timezone"]["anyOf"][0]
+    assert {"UTC", "Europe/Madrid", "America/Argentina/Buenos_Aires"} <= set(zone["enum"])
+    assert "Europe" not in zone["enum"] and "localtime" not in zone["enum"]
+    assert _schema(spec, "#/PairIn")["properties"]["code"]["pattern"]
+
+
+def test_every_operation_may_answer_too_many_requests(spec):
+    for path in spec["paths"].values():
+        for operation in path.values():
+            assert "429" in operation["responses"]
 
 
 def test_it_describes_the_error_shape(spec):

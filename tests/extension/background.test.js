@@ -36,3 +36,20 @@ test("a server URL is reduced to its origin, and only http(s) is accepted", () =
   assert.throws(() => normaliseServerUrl("ftp://t.example.org"), /must start with https/);
   assert.throws(() => normaliseServerUrl("t.example.org"), /not a URL/);
 });
+
+test("an auth message the server refuses as malformed is not sent again: the last event id is dropped", async () => {
+  const stored = { serverUrl: "https://t.example.org", token: "tt_x", lastEventId: "1-0" };
+  globalThis.chrome = { storage: { local: {
+    get: async (keys) => Object.fromEntries(keys.filter((key) => key in stored).map((key) => [key, stored[key]])),
+    set: async (changes) => Object.assign(stored, changes),
+  } } };
+  const sockets = [];
+  globalThis.WebSocket = class { constructor() { sockets.push(this); } send() {} close() {} };
+  const live = await import("../../extension/src/background/live.js");
+  live.ensure();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  sockets[0].onclose({ code: 4400, reason: "last_event_id is not an event id" });
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(stored.lastEventId, null);
+  // The retry then opens one more (stub) socket and stops: the stubs stay for it.
+});

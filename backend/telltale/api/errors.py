@@ -27,6 +27,13 @@ def from_validation(exc: ValidationError) -> ApiError:
     return ApiError(422, "invalid_field", f"{field}: {message}" if field else message, field)
 
 
+def from_path_validation(exc: ValidationError) -> ApiError:
+    # A path names a resource: one whose id is out of range cannot exist, like any unknown one.
+    first = exc.errors(include_url=False)[0]
+    what = str(first["loc"][0]).removesuffix("_id")
+    return ApiError(404, "not_found", f"{what} {first['input']} not found: {first['msg']}")
+
+
 def error_response(error: ApiError):
     body = {"code": error.code, "message": error.message}
     if error.field:

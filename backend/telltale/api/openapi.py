@@ -5,18 +5,10 @@ import re
 
 from pydantic.json_schema import models_json_schema
 
-from .routes import PREFIX, ROUTES, Route
+from .routes import ERRORS, PREFIX, ROUTES, Route
 from .schemas import ErrorOut
 
 REF = "#/components/schemas/{model}"
-ERRORS = {
-    "400": "Malformed body, or a pairing code that is unknown, used or expired",
-    "401": "Missing or bad API token",
-    "404": "No such message for this user",
-    "413": "Body too large",
-    "415": "Body is not JSON",
-    "422": "A field has a bad value",
-}
 
 
 def document(version: str) -> dict:
@@ -46,16 +38,7 @@ def _is_input(model) -> bool:
 
 def _operation(route: Route, refs: dict) -> dict:
     operation: dict = {"summary": route.summary, "operationId": _operation_id(route)}
-    params = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
-        for name in re.findall(r"<(?:\w+:)?(\w+)>", route.path)
-    ]
-    if route.query:
-        schema = route.query.model_json_schema()
-        params += [
-            {"name": name, "in": "query", "required": name in schema.get("required", []), "schema": prop}
-            for name, prop in schema["properties"].items()
-        ]
+    params = _parameters(route.path_params, "path") + _parameters(route.query, "query")
     if params:
         operation["parameters"] = params
     if route.body:
@@ -65,23 +48,21 @@ def _operation(route: Route, refs: dict) -> dict:
     if route.response:
         success["content"] = {"application/json": {"schema": refs[(route.response, "serialization")]}}
     error = {"content": {"application/json": {"schema": refs[(ErrorOut, "serialization")]}}}
-    errors = {code: {"description": ERRORS[code], **error} for code in _errors(route)}
+    errors = {code: {"description": ERRORS[code], **error} for code in route.errors}
     operation["responses"] = {str(route.status): success, **errors}
     if route.auth:
         operation["security"] = [{"bearer": []}]
     return operation
 
 
-def _errors(route: Route) -> list[str]:
-    """Return the error statuses `route` can answer with."""
-    codes = ["400", "413", "415"] if route.body else []
-    if route.auth:
-        codes.append("401")
-    if "<" in route.path:
-        codes.append("404")
-    if route.body or route.query:
-        codes.append("422")
-    return sorted(codes)
+def _parameters(model, where: str) -> list[dict]:
+    if model is None:
+        return []
+    schema = model.model_json_schema()
+    return [
+        {"name": name, "in": where, "required": name in schema.get("required", []), "schema": prop}
+        for name, prop in schema["properties"].items()
+    ]
 
 
 def _operation_id(route: Route) -> str:

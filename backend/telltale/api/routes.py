@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from ..accounts.tokens import user_for_token
 from ..services import Services, services
 from . import messages, pairing, settings
-from .errors import ApiError, from_validation
+from .errors import ApiError, from_path_validation, from_validation
 from .schemas import (
     MessageCreated,
     MessageDetail,
@@ -19,6 +19,7 @@ from .schemas import (
     MessageOut,
     MessagePage,
     MessagePatch,
+    MessagePath,
     MessageQuery,
     PairIn,
     PairOut,
@@ -28,6 +29,16 @@ from .schemas import (
 )
 
 PREFIX = "/api/v1"
+# What each error status means, for the document; which routes answer which is Route.errors.
+ERRORS = {
+    "400": "Malformed body, or a pairing code that is unknown, used or expired",
+    "401": "Missing or bad API token",
+    "404": "No such message for this user, or an id out of range",
+    "413": "Body too large",
+    "415": "Body is not JSON",
+    "422": "A field has a bad value",
+    "429": "Too many requests: wait the seconds the Retry-After header says",
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,21 @@ class Route:
     response: type[BaseModel] | None = None
     status: int = 200
     auth: bool = True
+    path_params: type[BaseModel] | None = None
+
+    @property
+    def errors(self) -> list[str]:
+        """Return the error statuses this route can answer with."""
+        codes = ["400", "413", "415"] if self.body else []
+        if self.auth:
+            codes.append("401")
+        if self.path_params:
+            codes.append("404")
+        if self.body or self.query:
+            codes.append("422")
+        # Any route may be rate limited.
+        codes.append("429")
+        return sorted(codes)
 
 
 ROUTES = [
@@ -48,13 +74,15 @@ ROUTES = [
     Route("POST", "/messages", messages.create, "Register a message and get its signed pixel and link URLs",
           MessageIn, response=MessageCreated, status=201),
     Route("GET", "/messages", messages.index, "List messages, newest first", query=MessageQuery, response=MessagePage),
-    Route("GET", "/messages/<int:message_id>", messages.show, "Read a message with its events", response=MessageDetail),
+    Route("GET", "/messages/<int:message_id>", messages.show, "Read a message with its events", response=MessageDetail,
+          path_params=MessagePath),
     Route("PATCH", "/messages/<int:message_id>", messages.change, "Change tracking, notifications, tags or references",
-          MessagePatch, response=MessageOut),
-    Route("DELETE", "/messages/<int:message_id>", messages.remove, "Delete a message and its events", status=204),
+          MessagePatch, response=MessageOut, path_params=MessagePath),
+    Route("DELETE", "/messages/<int:message_id>", messages.remove, "Delete a message and its events", status=204,
+          path_params=MessagePath),
     Route("POST", "/messages/<int:message_id>/sender-views", messages.sender_viewed,
           "Report that the sender viewed the message: hits around that moment are theirs", SenderViewIn,
-          response=MessageOut),
+          response=MessageOut, path_params=MessagePath),
     Route("GET", "/settings", settings.show, "Read notification settings", response=SettingsOut),
     Route("PATCH", "/settings", settings.change, "Change time zone, re-open period, quiet hours or digest",
           SettingsPatch, response=SettingsOut),
@@ -85,6 +113,8 @@ def blueprint() -> Blueprint:
 def _view(route: Route):
     def view(**params):
         svc = services()
+        if route.path_params:
+            params = _parse_path(route.path_params, params)
         # Read the body before the transaction opens, so a slow client holds no connection; judge it
         # only after the caller is known, so strangers learn nothing about the API but "401".
         raw = request.get_data(cache=False) if route.body else b""
@@ -110,6 +140,13 @@ def _parse_body(model: type[BaseModel], raw: bytes) -> BaseModel:
         return model.model_validate_json(raw)
     except ValidationError as exc:
         raise from_validation(exc) from None
+
+
+def _parse_path(model: type[BaseModel], params: dict) -> dict:
+    try:
+        return dict(model.model_validate(params))
+    except ValidationError as exc:
+        raise from_path_validation(exc) from None
 
 
 def _parse_query(model: type[BaseModel]) -> BaseModel:

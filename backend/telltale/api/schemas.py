@@ -1,20 +1,32 @@
 """Request and response shapes: they validate requests and generate the OpenAPI document."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from ..errors import BadTarget
-from ..targets import validate_target
+from ..targets import MAX_TARGET_LENGTH, validate_target
 
 STATES = ("untracked", "sent", "opened", "clicked")
 State = Literal["untracked", "sent", "opened", "clicked"]
-Recipient = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Ref = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+# Ids are 64-bit signed integers in both databases; a larger number names nothing and overflows SQLite.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# PostgreSQL cannot store NUL in text, and no address, reference or subject needs one.
+Recipient = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320, pattern=r"^[^\x00]*$")]
+Subject = Annotated[str, StringConstraints(max_length=998, pattern=r"^[^\x00]*$")]
+# A tag is printable text without whitespace at either end: what is shown is what is filtered on.
+Tag = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[^\s\x00-\x1f\x7f]([^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"),
+]
+Tags = Annotated[list[Tag], Field(max_length=20)]
+Ref = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00]*$")]
+# Ten letters and digits, grouped as the server shows them or not; case does not matter.
+PairingCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]([ -]?[A-Za-z0-9]){9}$")]
 
 
 def _target(url: str) -> str:
@@ -25,7 +37,24 @@ def _target(url: str) -> str:
         raise ValueError(str(exc)) from None
 
 
-TargetUrl = Annotated[str, AfterValidator(_target)]
+TargetUrl = Annotated[
+    str,
+    Field(max_length=MAX_TARGET_LENGTH, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]", json_schema_extra={"format": "uri"},
+          description="An absolute http(s) URL with a host"),
+    AfterValidator(_target),
+]
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+
+
+def _plausible(moment: datetime) -> datetime:
+    # Far years overflow the conversion to UTC or the windows computed around a moment.
+    if not EARLIEST <= moment < LATEST:
+        raise ValueError(f"{moment.isoformat()} is out of range: use a time from 1970 to 2999 (UTC)")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
 
 
 class Strict(BaseModel):
@@ -34,7 +63,7 @@ class Strict(BaseModel):
 
 
 class PairIn(Strict):
-    code: Annotated[str, StringConstraints(min_length=4, max_length=32)]
+    code: PairingCode
 
 
 class PairOut(BaseModel):
@@ -42,16 +71,18 @@ class PairOut(BaseModel):
 
 
 class MessageIn(Strict):
-    subject: Annotated[str, StringConstraints(max_length=998)] = ""
+    subject: Subject = ""
     recipients: Annotated[list[Recipient], Field(max_length=500)]
     links: Annotated[list[TargetUrl], Field(max_length=500)] = []
     # A time without a zone could be anyone's local time: refuse it rather than guess.
-    sent_at: AwareDatetime | None = Field(default=None, description="When the message was sent; defaults to now")
+    sent_at: Moment | None = Field(
+        default=None, description="When the message was sent, with its offset, from 1970 to 2999 (UTC); defaults to now"
+    )
     client_ref: Ref | None = None
     thread_ref: Ref | None = None
     tracking: bool = True
     notify: bool = True
-    tags: Annotated[list[Tag], Field(max_length=20)] = []
+    tags: Tags = []
     per_recipient: bool = Field(default=False, description="Also issue one pixel URL per recipient")
     decoy: bool = Field(default=False, description="Also issue a link for an invisible decoy: only machines follow it")
 
@@ -74,20 +105,27 @@ class MessageCreated(BaseModel):
 class MessagePatch(Strict):
     tracking: bool | None = None
     notify: bool | None = None
-    tags: Annotated[list[Tag], Field(max_length=20)] | None = None
+    tags: Tags | None = None
     client_ref: Ref | None = None
     thread_ref: Ref | None = None
 
 
 class SenderViewIn(Strict):
-    at: AwareDatetime | None = Field(default=None, description="When the sender viewed the message; defaults to now")
+    at: Moment | None = Field(
+        default=None, description="When the sender viewed the message, from 1970 to 2999 (UTC); defaults to now"
+    )
+
+
+class MessagePath(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message_id: Id
 
 
 class MessageQuery(BaseModel):
     # Query strings are text: these fields are parsed from it, not strict.
     model_config = ConfigDict(extra="forbid")
     limit: Annotated[int, Field(ge=1, le=200)] = 50
-    before: Annotated[int | None, Field(ge=1, description="Return messages older than this id")] = None
+    before: Annotated[Id | None, Field(description="Return messages older than this id")] = None
     tag: Tag | None = None
     state: State | None = None
 
@@ -156,16 +194,27 @@ class MessagePage(BaseModel):
     next_before: int | None = Field(description="Pass as `before` for the next page; null on the last")
 
 
+def _whole(value):
+    # JSON Schema counts 15.0 as an integer, and so does the document: accept it as 15.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Minutes = Annotated[int, BeforeValidator(_whole), Field(ge=1, le=7 * 24 * 60)]
+# Checked against the list, not by loading: ZoneInfo("Europe") raises IsADirectoryError, and
+# a name that merely loads may be a file such as "localtime" rather than an IANA zone.
+ZONES = frozenset(available_timezones() - {"localtime", "posixrules", "Factory"})
+
+
 def _zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as 'Europe/Madrid'") from None
+    if name not in ZONES:
+        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as 'Europe/Madrid'")
     return name
 
 
 ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
-ZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_zone)]
+ZoneName = Annotated[
+    str, AfterValidator(_zone), Field(json_schema_extra={"enum": sorted(ZONES)}, description="An IANA time zone name")
+]
 Digest = Literal["off", "hourly", "daily"]
 
 
@@ -186,7 +235,7 @@ class SettingsOut(BaseModel):
 
 class SettingsPatch(Strict):
     timezone: ZoneName | None = None
-    reopen_quiet_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] | None = None
+    reopen_quiet_minutes: Minutes | None = None
     quiet_hours: QuietHours | None = None
     digest: Digest | None = None
 

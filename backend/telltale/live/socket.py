@@ -4,7 +4,8 @@ Protocol (also in the README):
   client -> {"type": "auth", "token": "<API token>", "last_event_id": "<id>" | null}
   server -> {"type": "ready", "last_event_id": "<id>"}, then one JSON object per event, oldest
             first, each with its stream "id"; a client remembers the last id it handled.
-  close codes: 4400 first message malformed, 4401 token unknown or revoked, 4408 no auth in time,
+  close codes: 4400 first message malformed, including a last_event_id that is no stream id
+            (reconnect without it), 4401 token unknown or revoked, 4408 no auth in time,
             1011 server trouble (reconnect with your last id).
 """
 from __future__ import annotations
@@ -72,7 +73,8 @@ def _authenticate(ws, svc: Services) -> tuple[int, str | None]:
     if not isinstance(token, str):
         raise Refused(4401, "token missing")
     if last_id is not None and not (isinstance(last_id, str) and stream.valid_id(last_id)):
-        raise Refused(4400, "last_event_id must be an event id or null")
+        # Resending the same id cannot work: say so, and how to go on.
+        raise Refused(4400, "last_event_id is not an event id (<ms>-<seq>); reconnect with null to start from now")
     with svc.sessions.begin() as session:
         user = user_for_token(session, token)
         if user is None:

@@ -16,6 +16,7 @@ STREAM_PREFIX = "telltale:events:"
 DOORBELL_PREFIX = "telltale:doorbell:"
 DOORBELL_PATTERN = DOORBELL_PREFIX + "*"
 READ_BATCH = 200
+MAX_ID_PART = 2**64 - 1
 
 # Any number of events for one user, in order; the doorbell rings once, with the newest id: a
 # reader fetches everything after the id it has, so one ring covers the lot.
@@ -85,5 +86,13 @@ def newest_id(conn: redis.Redis, user_id: int) -> str:
 
 
 def valid_id(value: str) -> bool:
+    """Tell whether `value` is a Redis stream id: "<ms>-<seq>", each an unsigned 64-bit number."""
     millis, sep, seq = value.partition("-")
-    return bool(sep) and millis.isdigit() and seq.isdigit() and len(value) <= 41
+    parts = (millis, seq)
+    # isdigit alone lets non-ASCII digits and numbers past Redis's range through, and Redis
+    # refuses those only when the stream is read: a client would be closed on every reconnect.
+    if not sep or not all(part.isascii() and part.isdigit() and len(part) <= 20 for part in parts):
+        return False
+    numbers = (int(millis), int(seq))
+    # Nothing can follow the largest id, so Redis refuses to read after it.
+    return max(numbers) <= MAX_ID_PART and numbers != (MAX_ID_PART, MAX_ID_PART)

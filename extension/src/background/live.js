@@ -11,6 +11,9 @@ const KEEPALIVE_MS = 20_000;
 // Seconds between attempts after a failure, with jitter so a restarted server is not stormed.
 const BACKOFF_MS = [1_000, 2_000, 4_000, 8_000, 15_000, 30_000, 60_000];
 const UNAUTHORISED = 4401;
+// The server could not use the auth message: sending it again would fail again. The only part the
+// extension does not write afresh is lastEventId, so start from now without it.
+const MALFORMED = 4400;
 
 let socket = null;
 let ready = false;
@@ -78,6 +81,11 @@ async function open() {
     stopKeepalive();
     if (close.code === UNAUTHORISED) {
       console.warn("Telltale: the server refused this extension's token; pair it again in the options");
+      return;
+    }
+    if (close.code === MALFORMED) {
+      console.warn("Telltale: the server refused the last event id; resuming from now", close.reason);
+      writeSettings({ lastEventId: null }).then(retry, retry);
       return;
     }
     retry();
