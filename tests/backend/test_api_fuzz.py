@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from telltale.api.openapi import document
 
@@ -12,6 +13,15 @@ from .helpers import make_user, register
 # The document the app serves, built without an app; the app under test is the fixture's.
 # (A lazily loaded schema, schemathesis.pytest.from_fixture, fails under pytest 9.)
 schema = schemathesis.openapi.from_dict(document("fuzz"))
+
+
+@pytest.fixture
+def settings(settings):
+    # The fuzzer sends hundreds of requests a second from one address, many with a wrong token:
+    # the rate limits (tested in test_api_rate_limits.py) would answer most of them with 429.
+    lifted = "100000/minute"
+    return settings.with_overrides(rate_limit_api=lifted, rate_limit_unauthenticated=lifted, rate_limit_pair=lifted,
+                                   rate_limit_pair_failures=lifted)
 
 
 @pytest.fixture
@@ -24,7 +34,7 @@ def auth(client, services):
 
 
 @schema.parametrize()
-@settings(max_examples=15, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hypothesis_settings(max_examples=15, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_no_generated_request_fails_the_server_or_strays_from_the_document(case, app, auth):
     # Checks that send requests of their own (ignored_auth) pick the transport from the
     # operation's schema, and would otherwise go out over HTTP.
