@@ -55,6 +55,7 @@ def test_redis_killed_mid_load_and_back_loses_nothing(instance):
     load.join()
     # Hits Redis took before the crash come back from its append-only file; the rest were spooled.
     assert_nothing_lost(instance, tally, all_acknowledged=True)
+    assert instance.worker.poll() is None, "the worker waited Redis out instead of exiting"
 
 
 def test_redis_gone_longer_than_the_ack_timeout_loses_nothing(instance):
@@ -68,6 +69,7 @@ def test_redis_gone_longer_than_the_ack_timeout_loses_nothing(instance):
     instance.redis.start()
     load.join()
     assert_nothing_lost(instance, tally, all_acknowledged=True)
+    assert instance.worker.poll() is None, "the worker waited Redis out instead of exiting"
 
 
 def test_a_spool_that_cannot_be_written_while_redis_is_down_is_said_and_healed(instance):

@@ -34,6 +34,8 @@ REPLAY_EVERY = 5.0
 GATHER_SECONDS = 0.001
 # A failing writer says so at most this often, not once a hit.
 REPORT_EVERY = 1.0
+# After an unexpected fault, a pause: a fault that repeats must not spin the loop or flood the log.
+FAULT_PAUSE = 0.1
 
 
 class _Throttled:
@@ -125,22 +127,27 @@ class HitWriter:
                 # Deliberately broad: whatever went wrong with this batch (it is already
                 # answered), the next one must still be written.
                 log.exception("the hit writer failed; carrying on")
-                wrote = True
+                time.sleep(FAULT_PAUSE)
+                continue
             if wrote:
                 time.sleep(GATHER_SECONDS)
 
     def _step(self) -> bool:
         records, forged, batch, complete = self._take()
+        durable, drain_wanted = not (records or forged), False
         try:
-            if (records or forged) and not self._flush(records, forged):
-                batch.durable = False
-        except BaseException:
-            batch.durable = False
+            if not durable:
+                durable, drain_wanted = self._flush(records, forged)
+        except Exception:
             self._lose(len(records), "the hit writer failed unexpectedly")
             raise
         finally:
+            if not durable:
+                batch.durable = False
             if complete:
                 batch.done.set()
+        if drain_wanted:
+            self._ask_for_drain()
         return bool(records)
 
     def _take(self) -> tuple[list[bytes], int, _Batch, bool]:
@@ -157,18 +164,17 @@ class HitWriter:
                 self._batch = _Batch()
             return records, forged, batch, complete
 
-    def _flush(self, records: list[bytes], forged: int) -> bool:
-        """Write `records` to Redis, or else to the spool; return False if they reached neither."""
+    def _flush(self, records: list[bytes], forged: int) -> tuple[bool, bool]:
+        """Write `records` to Redis, or else to the spool; return whether they are durable, and
+        whether a drain job should be asked for."""
         lost = self._lost_unreported
         try:
             drain_wanted = queue.push_hits(self._redis, records, forged, lost)
         except redis.RedisError as exc:
-            return self._spool_records(records, exc)
+            return self._spool_records(records, exc), False
         self._lost_unreported -= lost
         self.trouble = None
-        if drain_wanted:
-            self._ask_for_drain()
-        return True
+        return True, drain_wanted
 
     def _spool_records(self, records: list[bytes], cause: redis.RedisError) -> bool:
         if not records:

@@ -1,0 +1,105 @@
+"""The hit writer: a hit is acknowledged only once it is in Redis or the spool, and the writer outlives every fault."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import redis
+
+from telltale import queue
+from telltale.tracking.spool import Spool
+from telltale.tracking.writer import HitWriter
+
+from .processes import wait_for
+from .servers import RedisServer, spare_port
+
+
+def record(number: int) -> bytes:
+    return b'{"id":"%024d","kind":"open","message_id":1}' % number
+
+
+def unreachable_redis() -> redis.Redis:
+    return redis.Redis(port=spare_port(), socket_connect_timeout=0.2, socket_timeout=0.2)
+
+
+def test_a_hit_is_acknowledged_once_redis_has_it(redis_url, tmp_path):
+    conn = redis.Redis.from_url(redis_url)
+    writer = HitWriter(conn, Spool(tmp_path / "spool"), lambda: None)
+    assert all(writer.write(record(n)) for n in range(50))
+    assert conn.llen(queue.HITS_KEY) == 50
+    conn.close()
+
+
+def test_it_carries_on_after_an_unexpected_error(redis_url, tmp_path):
+    conn = redis.Redis.from_url(redis_url)
+    faults = iter([RuntimeError("a bug in a drain request")])
+
+    def ask_for_drain():
+        fault = next(faults, None)
+        if fault:
+            raise fault
+
+    writer = HitWriter(conn, Spool(tmp_path / "spool"), ask_for_drain)
+    # The first batch is in Redis before the fault: it is acknowledged, and later ones still are.
+    assert writer.write(record(1))
+    conn.delete(queue.DRAIN_WANTED_KEY)
+    assert all(writer.write(record(n)) for n in range(2, 20))
+    assert conn.llen(queue.HITS_KEY) == 19 and writer.trouble is None
+    conn.close()
+
+
+# The thread is ended on purpose here; pytest reports any thread ending in an exception.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_writer_thread_that_ended_is_started_again_by_the_next_hit(redis_url, tmp_path):
+    conn = redis.Redis.from_url(redis_url)
+    stopped = threading.Event()
+
+    def ask_for_drain():
+        if not stopped.is_set():
+            stopped.set()
+            raise SystemExit  # ends the thread as an interpreter-level exit would: nothing catches it
+
+    writer = HitWriter(conn, Spool(tmp_path / "spool"), ask_for_drain)
+    assert writer.write(record(1))
+    running = len(writer_threads())  # earlier tests' writers live on too
+    stopped.wait(5)
+    wait_for(lambda: len(writer_threads()) == running - 1, 5, "the writer thread to end")
+    started = time.monotonic()
+    assert writer.write(record(2))
+    assert time.monotonic() - started < 2  # not the ack timeout waited out on a dead thread
+    assert conn.llen(queue.HITS_KEY) == 2 and len(writer_threads()) == running
+    conn.close()
+
+
+def writer_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "telltale-hit-writer" and thread.is_alive()]
+
+
+def test_with_redis_down_a_hit_is_acknowledged_once_it_is_fsynced_in_the_spool(tmp_path):
+    spool = Spool(tmp_path / "spool")
+    writer = HitWriter(unreachable_redis(), spool, lambda: None)
+    assert writer.write(record(1)) and writer.write(record(2))
+    # The writer may have tried a replay meanwhile, renaming the file: read whatever holds them.
+    assert sorted(b"".join(path.read_bytes() for path in spool.pending_files()).splitlines()) == [record(1), record(2)]
+    assert writer.trouble is None
+
+
+def test_a_hit_in_neither_redis_nor_the_spool_is_not_acknowledged_and_is_counted_lost(tmp_path):
+    server = RedisServer(tmp_path)  # not started yet: Redis is down
+    conn = redis.Redis(port=server.port, socket_connect_timeout=0.2, socket_timeout=0.5)
+    blocked = tmp_path / "spool"
+    blocked.write_text("a file where the spool folder should be")
+    writer = HitWriter(conn, Spool(blocked), lambda: None)
+    assert writer.write(record(1)) is False
+    assert writer.lost == 1 and writer.trouble.startswith("hits are being lost: Redis is unreachable")
+
+    # Both fixed: the next hit is acknowledged, and the loss is added to the shared count.
+    blocked.unlink()
+    server.start()
+    try:
+        assert writer.write(record(2))
+        assert writer.trouble is None and queue.lost_hits(conn) == 1
+    finally:
+        conn.close()
+        server.stop()
