@@ -47,3 +47,45 @@ def test_run_starts_an_embedded_redis_serves_a_pixel_and_stops_everything(tmp_pa
     finally:
         if run.poll() is None:
             run.kill()
+
+
+def test_run_starts_a_child_again_when_it_dies_and_says_so(tmp_path):
+    port = spare_port()
+    env = {
+        **os.environ,
+        "TELLTALE_HOME": str(tmp_path / "home"),
+        "TELLTALE_BIND": f"127.0.0.1:{port}",
+        "REDIS_URL": f"redis://127.0.0.1:{spare_port()}/0",
+    }
+    env.pop("DATABASE_URL", None)
+    log = tmp_path / "run.log"
+    with log.open("w") as out:
+        run = subprocess.Popen([sys.executable, "-m", "telltale", "run"], env=env, stdout=out, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        wait_for(lambda: "pairing code:" in log.read_text(), 60, "the start-up banner")
+        worker = _child(run, "worker")
+        worker.kill()  # as the kernel's out-of-memory killer would
+        wait_for(lambda: "telltale worker exited with code -9; starting it again" in log.read_text(), 10,
+                 "run to say the worker stopped")
+        wait_for(lambda: "telltale worker started again" in log.read_text(), 15, "the worker to start again")
+        assert run.poll() is None
+        worker = _child(run, "worker")
+        # The embedded Redis is a child like the others; the worker waits it out rather than exiting.
+        [redis_server] = [child for child in psutil.Process(run.pid).children() if "redis" in child.name()]
+        redis_server.kill()
+        wait_for(lambda: "the embedded Redis started again" in log.read_text(), 15, "Redis to start again")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/p/whatever.gif", timeout=5) as response:
+            assert response.status == 200
+        assert _child(run, "worker").pid == worker.pid
+        os.killpg(run.pid, signal.SIGINT)
+        assert run.wait(timeout=30) == 0
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+
+
+def _child(run: subprocess.Popen, command: str) -> psutil.Process:
+    found = [child for child in psutil.Process(run.pid).children() if child.cmdline()[-1:] == [command]]
+    assert len(found) == 1, found
+    return found[0]
