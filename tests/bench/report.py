@@ -98,7 +98,15 @@ def _micro(f: dict) -> tuple[str, str, str, str]:
             f"<{target['max_verify_us']:g} us, <{target['max_classify_enrich_us']:g} us")
 
 
+def _durability(f: dict) -> tuple[str, str, str, str]:
+    broken, unbroken = f["redis_killed"], f["reference"]["unbroken"]
+    return (f"Redis killed {broken['outage_seconds']:g} s: {broken['acknowledged']:,}/{broken['sent']:,} acknowledged, "
+            f"{broken['lost']} lost, {broken['duplicated']} twice, all stored after {broken['all_stored_after_seconds']} s",
+            f"unbroken {unbroken['acknowledged_per_second']:,} acknowledged/s",
+            f"{f['ratio']['acknowledged_per_second_vs_unbroken']:.0%} of unbroken rate", "0 lost, 0 twice")
+
+
 ROWS: dict[str, Callable[[dict], tuple[str, str, str, str]]] = {
     "pixel": _http, "link": _http, "lost": _lost, "worker": _worker, "notify": _notify,
-    "websockets": _websockets, "footprint": _footprint, "micro": _micro,
+    "websockets": _websockets, "footprint": _footprint, "micro": _micro, "durability": _durability,
 }

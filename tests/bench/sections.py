@@ -5,10 +5,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import footprint, http_load, micro, notify_latency, websockets_idle, worker_rate
+from . import durability, footprint, http_load, micro, notify_latency, websockets_idle, worker_rate
 from .harness import Deadline
 
-FIGURES = ("pixel", "link", "lost", "worker", "notify", "websockets", "footprint", "micro")
+FIGURES = ("pixel", "link", "lost", "worker", "notify", "websockets", "footprint", "micro", "durability")
 NOTIFY_MIN_HITS = 1000
 NOTIFY_P50_MS = 20.0
 NOTIFY_P99_MS = 100.0
@@ -24,11 +24,13 @@ class Sizes:
     worker_hits: int
     notify_hits: int
     micro_repeat: int
+    durability_hits: int
 
 
 FULL = Sizes(load_seconds=10, warmup_seconds=2, drain_seconds=150, worker_hits=10_000, notify_hits=1_000,
-             micro_repeat=25)
-QUICK = Sizes(load_seconds=3, warmup_seconds=1, drain_seconds=60, worker_hits=3_000, notify_hits=200, micro_repeat=7)
+             micro_repeat=25, durability_hits=20_000)
+QUICK = Sizes(load_seconds=3, warmup_seconds=1, drain_seconds=60, worker_hits=3_000, notify_hits=200, micro_repeat=7,
+              durability_hits=5_000)
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,10 @@ def _footprint(folder: Path, deadline: Deadline, _sizes: Sizes, _: tuple[str, ..
     return {"footprint": footprint.measure(folder, deadline)}
 
 
+def _durability(folder: Path, deadline: Deadline, sizes: Sizes, _: tuple[str, ...]) -> dict[str, dict]:
+    return {"durability": durability.measure(folder, deadline, sizes.durability_hits)}
+
+
 def _micro(_folder: Path, _deadline: Deadline, sizes: Sizes, _: tuple[str, ...]) -> dict[str, dict]:
     return {"micro": micro.measure(sizes.micro_repeat)}
 
@@ -88,4 +94,5 @@ SECTIONS = (
     Section("websockets", ("websockets",), 150, _websockets),
     Section("footprint", ("footprint",), 60, _footprint),
     Section("micro", ("micro",), 30, _micro),
+    Section("durability", ("durability",), 150, _durability),
 )
