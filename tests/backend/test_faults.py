@@ -44,30 +44,37 @@ def assert_nothing_lost(instance: Instance, tally, *, all_acknowledged: bool) ->
         assert counts.acknowledged == HITS, counts.line()
 
 
-def test_redis_killed_mid_load_and_back_loses_nothing(instance):
+def under_load(instance: Instance, fault, *, after: float = 0.3) -> Tally:
+    """Start the instance, send HITS at RATE, run `fault` once `after` of them are sent; return the tally."""
     instance.start_web()
     instance.start_worker()
     load = background(instance.load, HITS, rate=RATE, tally=(tally := Tally()))
-    when(lambda: tally.sent > HITS * 0.3)
-    instance.redis.kill()
-    time.sleep(5)
-    instance.redis.start()
+    when(lambda: tally.sent > HITS * after)
+    fault()
     load.join()
+    return tally
+
+
+def redis_down_for(instance: Instance, seconds: float):
+    def fault():
+        instance.redis.kill()
+        time.sleep(seconds)
+        if seconds > 10:
+            assert instance.health()[0] == 503
+        instance.redis.start()
+
+    return fault
+
+
+def test_redis_killed_mid_load_and_back_loses_nothing(instance):
+    tally = under_load(instance, redis_down_for(instance, 5))
     # Hits Redis took before the crash come back from its append-only file; the rest were spooled.
     assert_nothing_lost(instance, tally, all_acknowledged=True)
     assert instance.worker.poll() is None, "the worker waited Redis out instead of exiting"
 
 
 def test_redis_gone_longer_than_the_ack_timeout_loses_nothing(instance):
-    instance.start_web()
-    instance.start_worker()
-    load = background(instance.load, HITS, rate=RATE, tally=(tally := Tally()))
-    when(lambda: tally.sent > HITS * 0.1)
-    instance.redis.kill()
-    time.sleep(12)
-    assert instance.health()[0] == 503
-    instance.redis.start()
-    load.join()
+    tally = under_load(instance, redis_down_for(instance, 12), after=0.1)
     assert_nothing_lost(instance, tally, all_acknowledged=True)
     assert instance.worker.poll() is None, "the worker waited Redis out instead of exiting"
 
@@ -116,13 +123,11 @@ def test_a_worker_killed_twice_mid_drain_loses_nothing(instance):
 
 
 def test_the_web_server_killed_and_restarted_loses_nothing(instance):
-    instance.start_web()
-    instance.start_worker()
-    load = background(instance.load, HITS, rate=RATE, tally=(tally := Tally()))
-    when(lambda: tally.sent > HITS * 0.3)
-    stop(instance.web, signal.SIGKILL)
-    instance.start_web()
-    load.join()
+    def fault():
+        stop(instance.web, signal.SIGKILL)
+        instance.start_web()
+
+    tally = under_load(instance, fault)
     assert_nothing_lost(instance, tally, all_acknowledged=False)
 
 
@@ -130,15 +135,13 @@ def test_the_database_down_for_10_s_loses_nothing(tmp_path):
     database = PostgresServer()
     database.start()
     instance = Instance(tmp_path, database_url=database.url)
-    try:
-        instance.start_web()
-        instance.start_worker()
-        load = background(instance.load, HITS, rate=RATE, tally=(tally := Tally()))
-        when(lambda: tally.sent > HITS * 0.3)
+    def fault():
         database.crash()
         time.sleep(10)
         database.start()
-        load.join()
+
+    try:
+        tally = under_load(instance, fault)
         assert_nothing_lost(instance, tally, all_acknowledged=True)
     finally:
         instance.close()

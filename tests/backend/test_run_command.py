@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import urllib.request
+from pathlib import Path
 
 import psutil
 
@@ -13,7 +14,8 @@ from .processes import wait_for
 from .servers import spare_port
 
 
-def test_run_starts_an_embedded_redis_serves_a_pixel_and_stops_everything(tmp_path):
+def start_run(tmp_path) -> tuple[subprocess.Popen, int, Path]:
+    """Start `telltale run` as `make run` does, and wait for its banner."""
     port = spare_port()
     env = {
         **os.environ,
@@ -29,6 +31,15 @@ def test_run_starts_an_embedded_redis_serves_a_pixel_and_stops_everything(tmp_pa
                                start_new_session=True)
     try:
         wait_for(lambda: "pairing code:" in log.read_text(), 60, "the start-up banner")
+    except AssertionError:
+        os.killpg(run.pid, signal.SIGKILL)
+        raise
+    return run, port, log
+
+
+def test_run_starts_an_embedded_redis_serves_a_pixel_and_stops_everything(tmp_path):
+    run, port, log = start_run(tmp_path)
+    try:
         banner = log.read_text()
         assert f"Telltale is running at http://127.0.0.1:{port}" in banner
         assert "embedded" in banner
@@ -50,20 +61,8 @@ def test_run_starts_an_embedded_redis_serves_a_pixel_and_stops_everything(tmp_pa
 
 
 def test_run_starts_a_child_again_when_it_dies_and_says_so(tmp_path):
-    port = spare_port()
-    env = {
-        **os.environ,
-        "TELLTALE_HOME": str(tmp_path / "home"),
-        "TELLTALE_BIND": f"127.0.0.1:{port}",
-        "REDIS_URL": f"redis://127.0.0.1:{spare_port()}/0",
-    }
-    env.pop("DATABASE_URL", None)
-    log = tmp_path / "run.log"
-    with log.open("w") as out:
-        run = subprocess.Popen([sys.executable, "-m", "telltale", "run"], env=env, stdout=out, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    run, port, log = start_run(tmp_path)
     try:
-        wait_for(lambda: "pairing code:" in log.read_text(), 60, "the start-up banner")
         worker = _child(run, "worker")
         worker.kill()  # as the kernel's out-of-memory killer would
         wait_for(lambda: "telltale worker exited with code -9; starting it again" in log.read_text(), 10,
