@@ -3,12 +3,9 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
-import redis
 from flask import Flask, jsonify
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
-from . import queue, web_headers
+from . import health, queue, web_headers
 from .api import errors as api_errors
 from .api import rate_limits
 from .api.openapi import document
@@ -49,22 +46,6 @@ def _register_meta(app: Flask, svc: Services, hub: Hub, writer: HitWriter) -> No
 
     @app.get("/healthz")
     def healthz():
-        # Anyone may ask: say what is wrong, never where things are (an error's text names hosts).
-        state = {"redis": "ok", "database": "ok", "hits": writer.trouble or "ok", "websockets": hub.count()}
-        try:
-            svc.redis.ping()
-            state["pending_hits"] = queue.pending_hits(svc.redis)
-            state["lost_hits"] = queue.lost_hits(svc.redis) + writer.lost_unreported
-        except redis.RedisError as exc:
-            state["redis"] = f"unreachable: {type(exc).__name__}"
-        try:
-            with svc.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-        except SQLAlchemyError as exc:
-            state["database"] = f"unreachable: {type(exc).__name__}"
-        try:
-            state["spooled_files"] = len(svc.spool.pending_files())
-        except OSError as exc:
-            state["spool"] = f"unreadable: {exc.strerror}"
-        healthy = all(state[part] == "ok" for part in ("redis", "database", "hits")) and "spool" not in state
-        return jsonify(status="ok" if healthy else "degraded", **state), 200 if healthy else 503
+        state = health.report(svc, writer, hub.count())
+        return jsonify(state), 200 if state["status"] == "ok" else 503
+

@@ -54,6 +54,14 @@ class Spool:
             return []
         return sorted(p for p in self.directory.iterdir() if p.name.startswith(SPOOL_NAME))
 
+    def unwritable(self) -> str | None:
+        """Say why an append would fail now (the folder or its lock cannot be opened), or None."""
+        try:
+            with self._locked():
+                return None
+        except OSError as exc:
+            return exc.strerror or type(exc).__name__
+
     def has_pending(self) -> bool:
         return bool(self.pending_files())
 
