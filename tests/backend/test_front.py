@@ -57,6 +57,61 @@ def test_anything_unusual_is_left_to_gunicorn(request_head):
     assert hot_environ(head(request_head), "") is None
 
 
+PIXEL_LINE = b"GET /p/abc.gif HTTP/1.1\r\nHost: t\r\n"
+
+
+def request_line_of(length: int) -> bytes:
+    return b"GET /p/" + b"a" * (length - len(b"GET /p/ HTTP/1.1")) + b" HTTP/1.1"
+
+
+@pytest.mark.parametrize("fields", [
+    b"X: a\r\n Content-Length: 5",  # folded: gunicorn refuses obs-fold, the body would be a request
+    b"X: a\r\n\tTransfer-Encoding: chunked",
+    b"X\x00Y: 1",
+    b"User-Agent: a\nX-Injected: 1",  # bare LF
+    b"User-Agent: a\rX-Injected: 1",  # bare CR
+    b"User-Agent: a\x00b",
+    b"User-Agent: a\x01b",
+    b"User-Agent: a\x7fb",
+    b"User Agent: a",
+    b"Accept : a",
+    b"Host: u",  # a second Host
+    b"Content-Length: 0\r\nContent-Length: 0",
+    b"Connection: close\r\nConnection: keep-alive",
+    b"X-Forwarded-Proto: https\r\nX-Forwarded-Proto: http",
+    b"X-Forwarded-Ssl: on",
+    b"X_Forwarded_For: 17.0.0.1",  # gunicorn drops it: only it decides what is left
+    b"Expect: 100-continue",
+    b"".join(b"X-%d: 1\r\n" % n for n in range(99)) + b"X-Last: 1",  # 101 fields with Host
+])
+def test_a_head_gunicorn_would_refuse_or_read_otherwise_is_left_to_it(fields):
+    assert hot_environ(PIXEL_LINE + fields, "") is None
+
+
+@pytest.mark.parametrize("request_line", [
+    b"GET /p/a\x00b.gif HTTP/1.1",
+    b"GET /p/a\x01b.gif HTTP/1.1",
+    b"GET /p/a\tb.gif HTTP/1.1",
+    b"GET /p/a\x7fb.gif HTTP/1.1",
+    b"GET /p/a\xe9b.gif HTTP/1.1",
+    b"GET /p/ab.gif#x HTTP/1.1",
+    b"GET /p/ab.gif  HTTP/1.1",
+    b"\r\nGET /p/ab.gif HTTP/1.1",  # one empty line first: gunicorn skips it, and answers
+    request_line_of(4095),  # one past limit_request_line
+])
+def test_a_request_line_out_of_the_ordinary_is_left_to_gunicorn(request_line):
+    assert hot_environ(request_line + b"\r\nHost: t", "") is None
+
+
+@pytest.mark.parametrize("raw", [
+    request_line_of(4094) + b"\r\nHost: t",  # limit_request_line exactly
+    PIXEL_LINE + b"".join(b"X-%d: 1\r\n" % n for n in range(98)) + b"X-Last: 1",  # 100 fields
+    PIXEL_LINE + b"User-Agent: Caf\xe9\tMail\r\nAccept:\r\nX-Forwarded-Proto: https",
+])
+def test_the_edges_of_what_gunicorn_accepts_are_answered_here(raw):
+    assert hot_environ(raw, "") is not None
+
+
 @pytest.fixture
 def database_url(tmp_path):
     from telltale.store.migrate import upgrade
