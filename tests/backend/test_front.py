@@ -9,7 +9,8 @@ import urllib.request
 import pytest
 
 from telltale import queue
-from telltale.tracking.front import hot_environ
+from telltale.server import TelltaleServer
+from telltale.tracking.front import LIMIT_REQUEST_FIELDS, LIMIT_REQUEST_LINE, MAX_HEAD, hot_environ
 
 from .helpers import make_user, path_of, register
 from .processes import start, stop, wait_for
@@ -110,6 +111,12 @@ def test_a_request_line_out_of_the_ordinary_is_left_to_gunicorn(request_line):
 ])
 def test_the_edges_of_what_gunicorn_accepts_are_answered_here(raw):
     assert hot_environ(raw, "") is not None
+
+
+def test_the_fronts_limits_are_those_of_the_gunicorn_it_hands_over_to(settings):
+    cfg = TelltaleServer(settings).cfg
+    assert (LIMIT_REQUEST_LINE, LIMIT_REQUEST_FIELDS) == (cfg.limit_request_line, cfg.limit_request_fields)
+    assert MAX_HEAD <= cfg.limit_request_field_size and cfg.header_map == "drop"
 
 
 @pytest.fixture

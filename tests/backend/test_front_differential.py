@@ -103,6 +103,7 @@ def test_a_request_line_gunicorn_refuses_is_refused_alike(pair, target):
 @pytest.mark.parametrize("raw", [
     b"GET /p/1.x.gif HTTP/1.1\nHost: t\n\n",  # LF only: refused at once, never awaited
     b"GET /p/" + b"a" * 5000,  # a request line past the limit, unfinished
+    b"GET /p/" + b"a" * 4100 + b" HTTP/1.1\r\nHost: t\r\n",  # the same, ended, in a head unfinished
 ])
 def test_an_unfinished_head_gunicorn_refuses_is_refused_at_once(pair, raw):
     statuses = assert_agree(pair, raw)

@@ -104,7 +104,8 @@ def _never_ours(partial: bytes) -> bool:
         return True
     if partial.count(b"\n") != partial.count(b"\r\n"):
         return True
-    return len(partial) > LIMIT_REQUEST_LINE + 2 and partial.find(b"\r\n", 0, LIMIT_REQUEST_LINE + 2) < 0
+    line_end = partial.find(b"\r\n")
+    return line_end > LIMIT_REQUEST_LINE or (line_end < 0 and len(partial) > LIMIT_REQUEST_LINE + 2)
 
 
 def _handed_over(sock, buffer: bytes) -> bytes:
