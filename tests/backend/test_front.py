@@ -10,7 +10,7 @@ import pytest
 
 from telltale import queue
 from telltale.server import TelltaleServer
-from telltale.tracking.front import LIMIT_REQUEST_FIELDS, LIMIT_REQUEST_LINE, MAX_HEAD, hot_environ
+from telltale.tracking.front import LIMIT_REQUEST_FIELDS, LIMIT_REQUEST_LINE, MAX_HEAD, _never_ours, hot_environ
 
 from .helpers import make_user, path_of, register
 from .processes import start, stop, wait_for
@@ -111,6 +111,18 @@ def test_a_request_line_out_of_the_ordinary_is_left_to_gunicorn(request_line):
 ])
 def test_the_edges_of_what_gunicorn_accepts_are_answered_here(raw):
     assert hot_environ(raw, "") is not None
+
+
+@pytest.mark.parametrize("partial, now", [
+    (b"GET /p/abc.gif HTTP/1.1\nHost: t\n", True),  # LF only: gunicorn refuses it without waiting
+    (b"GET /p/abc.gif HTTP/1.1\r\nHost: t\r", False),  # the LF may be on its way
+    (b"GET /p/" + b"a" * 5000, True),
+    (request_line_of(4095) + b"\r\n", True),
+    (request_line_of(4094) + b"\r\nHost: t\r\n", False),
+    (PIXEL_LINE + b"User-Agent: " + b"a" * MAX_HEAD, True),
+])
+def test_an_unfinished_head_is_handed_over_as_soon_as_it_cannot_be_ours(partial, now):
+    assert _never_ours(partial) is now
 
 
 def test_the_fronts_limits_are_those_of_the_gunicorn_it_hands_over_to(settings):
