@@ -24,7 +24,7 @@ STOCK_GUNICORN = ("from telltale.config import load_settings; from telltale.serv
 STATUS_LINE = re.compile(rb"HTTP/1\.[01] (\d{3}) ")
 # After the last byte of an answer, how long a kept-alive connection may stay quiet before the
 # exchange counts as over; a head neither server can finish gets the whole deadline.
-QUIET_SECONDS = 0.25
+QUIET_SECONDS = 1.0
 DEADLINE_SECONDS = 3.0
 
 

@@ -159,7 +159,7 @@ def generated_request(data, targets: list[bytes], odd: int) -> bytes:
 
 
 @pytest.mark.parametrize("odd", [0, 2])
-@settings(max_examples=120, derandomize=True, database=None, deadline=None,
+@settings(max_examples=300, derandomize=True, database=None, deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_generated_requests_are_answered_alike(pair, targets, odd, data):
