@@ -9,7 +9,8 @@ import urllib.request
 import pytest
 
 from telltale import queue
-from telltale.tracking.front import hot_environ
+from telltale.server import TelltaleServer
+from telltale.tracking.front import LIMIT_REQUEST_FIELDS, LIMIT_REQUEST_LINE, MAX_HEAD, _never_ours, hot_environ
 
 from .helpers import make_user, path_of, register
 from .processes import start, stop, wait_for
@@ -55,6 +56,79 @@ def test_keep_alive_follows_the_protocol(request_head, keep):
 ])
 def test_anything_unusual_is_left_to_gunicorn(request_head):
     assert hot_environ(head(request_head), "") is None
+
+
+PIXEL_LINE = b"GET /p/abc.gif HTTP/1.1\r\nHost: t\r\n"
+
+
+def request_line_of(length: int) -> bytes:
+    return b"GET /p/" + b"a" * (length - len(b"GET /p/ HTTP/1.1")) + b" HTTP/1.1"
+
+
+@pytest.mark.parametrize("fields", [
+    b"X: a\r\n Content-Length: 5",  # folded: gunicorn refuses obs-fold, the body would be a request
+    b"X: a\r\n\tTransfer-Encoding: chunked",
+    b"X\x00Y: 1",
+    b"User-Agent: a\nX-Injected: 1",  # bare LF
+    b"User-Agent: a\rX-Injected: 1",  # bare CR
+    b"User-Agent: a\x00b",
+    b"User-Agent: a\x01b",
+    b"User-Agent: a\x7fb",
+    b"User Agent: a",
+    b"Accept : a",
+    b"Host: u",  # a second Host
+    b"Content-Length: 0\r\nContent-Length: 0",
+    b"Connection: close\r\nConnection: keep-alive",
+    b"X-Forwarded-Proto: https\r\nX-Forwarded-Proto: http",
+    b"X-Forwarded-Ssl: on",
+    b"X_Forwarded_For: 17.0.0.1",  # gunicorn drops it: only it decides what is left
+    b"Expect: 100-continue",
+    b"".join(b"X-%d: 1\r\n" % n for n in range(99)) + b"X-Last: 1",  # 101 fields with Host
+])
+def test_a_head_gunicorn_would_refuse_or_read_otherwise_is_left_to_it(fields):
+    assert hot_environ(PIXEL_LINE + fields, "") is None
+
+
+@pytest.mark.parametrize("request_line", [
+    b"GET /p/a\x00b.gif HTTP/1.1",
+    b"GET /p/a\x01b.gif HTTP/1.1",
+    b"GET /p/a\tb.gif HTTP/1.1",
+    b"GET /p/a\x7fb.gif HTTP/1.1",
+    b"GET /p/a\xe9b.gif HTTP/1.1",
+    b"GET /p/ab.gif#x HTTP/1.1",
+    b"GET /p/ab.gif  HTTP/1.1",
+    b"\r\nGET /p/ab.gif HTTP/1.1",  # one empty line first: gunicorn skips it, and answers
+    request_line_of(4095),  # one past limit_request_line
+])
+def test_a_request_line_out_of_the_ordinary_is_left_to_gunicorn(request_line):
+    assert hot_environ(request_line + b"\r\nHost: t", "") is None
+
+
+@pytest.mark.parametrize("raw", [
+    request_line_of(4094) + b"\r\nHost: t",  # limit_request_line exactly
+    PIXEL_LINE + b"".join(b"X-%d: 1\r\n" % n for n in range(98)) + b"X-Last: 1",  # 100 fields
+    PIXEL_LINE + b"User-Agent: Caf\xe9\tMail\r\nAccept:\r\nX-Forwarded-Proto: https",
+])
+def test_the_edges_of_what_gunicorn_accepts_are_answered_here(raw):
+    assert hot_environ(raw, "") is not None
+
+
+@pytest.mark.parametrize("partial, now", [
+    (b"GET /p/abc.gif HTTP/1.1\nHost: t\n", True),  # LF only: gunicorn refuses it without waiting
+    (b"GET /p/abc.gif HTTP/1.1\r\nHost: t\r", False),  # the LF may be on its way
+    (b"GET /p/" + b"a" * 5000, True),
+    (request_line_of(4095) + b"\r\n", True),
+    (request_line_of(4094) + b"\r\nHost: t\r\n", False),
+    (PIXEL_LINE + b"User-Agent: " + b"a" * MAX_HEAD, True),
+])
+def test_an_unfinished_head_is_handed_over_as_soon_as_it_cannot_be_ours(partial, now):
+    assert _never_ours(partial) is now
+
+
+def test_the_fronts_limits_are_those_of_the_gunicorn_it_hands_over_to(settings):
+    cfg = TelltaleServer(settings).cfg
+    assert (LIMIT_REQUEST_LINE, LIMIT_REQUEST_FIELDS) == (cfg.limit_request_line, cfg.limit_request_fields)
+    assert MAX_HEAD <= cfg.limit_request_field_size and cfg.header_map == "drop"
 
 
 @pytest.fixture
