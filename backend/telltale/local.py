@@ -80,6 +80,11 @@ def run_locally(settings: Settings) -> int:
             process, env["REDIS_URL"] = embedded_redis.start(settings.home, preexec_fn=_supervised)
             redis_child.process, redis_child.started_at = process, time.monotonic()
             services.append(redis_child)
+        elif embedded_redis.keeps_writes(settings.redis_url) is False:
+            # A hit is acknowledged once Redis has it; a Redis that keeps nothing on disk loses
+            # the hits still waiting in it if it crashes or restarts.
+            click.echo(f"Warning: the Redis at {settings.redis_url} keeps no append-only file; hits waiting in it "
+                       "are lost if it restarts. Set 'appendonly yes' in its configuration.", err=True)
         upgrade(settings.database_url)
         code = _owner_pairing_code(settings)
         for name in ("serve", "worker"):
