@@ -10,7 +10,7 @@ import pytest
 
 from .helpers import make_user, path_of, register
 from .processes import start, stop, wait_for
-from .servers import spare_port
+from .servers import RedisServer, spare_port
 
 WRONG = {"code": "ABCDE-FGHJK"}
 
@@ -130,6 +130,25 @@ def test_with_redis_down_the_api_answers_and_pairing_is_still_limited(settings, 
     assert [pair(client, WRONG["code"], "203.0.113.9").status_code for _ in range(10)] == [400] * 10
     assert_limited(pair(client, code, "203.0.113.9"))
     assert pair(client, code, "198.51.100.4").status_code == 200
+
+
+def test_an_address_refused_once_is_refused_again_without_flask_or_redis(settings, make_app, tmp_path):
+    server = RedisServer(tmp_path / "own-redis")
+    server.folder.mkdir()
+    server.start()
+    try:
+        client = make_app(settings.with_overrides(redis_url=server.url, rate_limit_pair="2/minute")).test_client()
+        assert [pair(client, WRONG["code"], "192.0.2.7").status_code for _ in range(2)] == [400, 400]
+        wait = assert_limited(pair(client, WRONG["code"], "192.0.2.7"), "too many pairing attempts")
+        server.stop()
+        # With Redis gone the limiter would count afresh in memory and check the code (400); the
+        # refusal is remembered instead, with the same answer and the time left.
+        again = pair(client, WRONG["code"], "192.0.2.7")
+        assert assert_limited(again, "too many pairing attempts from this address (2 per 1 minute)") <= wait
+        assert again.headers["X-Content-Type-Options"] == "nosniff"
+        assert pair(client, WRONG["code"], "192.0.2.8").status_code == 400  # nobody else is refused
+    finally:
+        server.stop()
 
 
 def test_the_real_servers_worker_processes_share_one_count(settings):

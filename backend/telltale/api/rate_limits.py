@@ -25,18 +25,23 @@ from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 from ..accounts.tokens import digest
 from ..services import Services
 from ..tracking.hits import client_ip
+from .early_refusals import EarlyRefusals, retry_after
 from .errors import ApiError, error_response
 from .routes import PREFIX
 
 PAIR_PATH = f"{PREFIX}/pair"
 
 
+EVERYONE = "everyone"
+
+
 def init_app(app: Flask, svc: Services) -> Limiter:
     """Limit the API per token or address, and pairing per address and in total."""
     settings = svc.settings
-    address = partial(_address, settings.trusted_proxies)
+    address = partial(_request_key, partial(_address, settings.trusted_proxies))
+    caller = partial(_request_key, partial(_caller, settings.trusted_proxies))
     limits = [
-        ApplicationLimit(settings.rate_limit_api, key_function=partial(_caller, address), scope="api",
+        ApplicationLimit(settings.rate_limit_api, key_function=caller, scope="api",
                          exempt_when=_not_api,
                          error_message="too many API requests with this token or from this address"),
         # Counted only when the answer is 401: a client cannot dodge the limit above by sending a
@@ -47,7 +52,7 @@ def init_app(app: Flask, svc: Services) -> Limiter:
         ApplicationLimit(settings.rate_limit_pair, key_function=address, scope="pair", exempt_when=_not_pairing,
                          error_message="too many pairing attempts from this address"),
         # 400 only: a 429 must not count, or one address could lock everyone out for free.
-        ApplicationLimit(settings.rate_limit_pair_failures, key_function=lambda: "everyone", scope="pair-failures",
+        ApplicationLimit(settings.rate_limit_pair_failures, key_function=lambda: EVERYONE, scope="pair-failures",
                          exempt_when=_not_pairing, deduct_when=lambda response: response.status_code == 400,
                          error_message="too many wrong pairing codes were tried lately, from all addresses together"),
     ]
@@ -67,17 +72,34 @@ def init_app(app: Flask, svc: Services) -> Limiter:
         swallow_errors=True,
     )
     limiter.init_app(app)
-    app.register_error_handler(RateLimitExceeded, partial(_too_many, limiter))
+    refusals = EarlyRefusals(app.wsgi_app, partial(_keys_for, settings.trusted_proxies))
+    app.wsgi_app = refusals
+    app.register_error_handler(RateLimitExceeded, partial(_too_many, limiter, refusals))
     return limiter
 
 
-def _too_many(limiter: Limiter, exc: RateLimitExceeded) -> Response:
-    breached = limiter.current_limit
-    wait = max(1, int(breached.reset_at - time.time())) if breached else 60
-    response = error_response(ApiError(429, "rate_limited", f"{exc.description} ({exc.limit.limit}); "
-                                                            f"retry in {wait} seconds"))
+def _too_many(limiter: Limiter, refusals: EarlyRefusals, exc: RateLimitExceeded) -> Response:
+    breached, now = limiter.current_limit, time.time()
+    until = breached.reset_at if breached else now + 60
+    wait, message = retry_after(until, now), f"{exc.description} ({exc.limit.limit})"
+    refusals.remember(exc.limit.scope, exc.limit.key_func(), until, message)
+    response = error_response(ApiError(429, "rate_limited", f"{message}; retry in {wait} seconds"))
     response.headers["Retry-After"] = str(wait)
     return response
+
+
+def _keys_for(trusted_proxies: int, environ: dict) -> list[tuple[str, str]]:
+    """The (scope, key) pairs the limits above would count `environ` under."""
+    path = environ.get("PATH_INFO", "")
+    if path == PAIR_PATH:
+        return [("pair", _address(trusted_proxies, environ)), ("pair-failures", EVERYONE)]
+    if path.startswith(f"{PREFIX}/"):
+        return [("api", _caller(trusted_proxies, environ)), ("unauthorized", _address(trusted_proxies, environ))]
+    return []
+
+
+def _request_key(key_of) -> str:
+    return key_of(request.environ)
 
 
 def _not_api() -> bool:
@@ -92,16 +114,16 @@ def _unauthorized(response: Response) -> bool:
     return response.status_code == 401
 
 
-def _caller(address) -> str:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+def _caller(trusted_proxies: int, environ: dict) -> str:
+    scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         # A digest, never the token itself: whoever can read Redis can read its keys.
         return "token:" + digest(token.strip())[:32]
-    return address()
+    return _address(trusted_proxies, environ)
 
 
-def _address(trusted_proxies: int) -> str:
-    raw = client_ip(request.environ, trusted_proxies)
+def _address(trusted_proxies: int, environ: dict) -> str:
+    raw = client_ip(environ, trusted_proxies)
     try:
         ip = ipaddress.ip_address(raw)
     except ValueError:
