@@ -221,7 +221,7 @@ def browser(playwright, extension_dir, tmp_path):
             "--disable-sync", "--no-first-run",
             # Nothing but this machine: routed pages never reach DNS, everything else fails fast.
             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
-            # Playwright adds --disable-extensions; this lets ours through (shared/FIELD-NOTES.md).
+            # Playwright adds --disable-extensions by default; this lets ours through.
             f"--disable-extensions-except={ext}", f"--load-extension={ext}",
         ],
     )

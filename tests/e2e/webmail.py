@@ -47,7 +47,8 @@ HEADERS = {
     OUTLOOK: {"Content-Type": "text/html; charset=utf-8"},
 }
 
-# shared/FIELD-NOTES.md: what Gmail's image proxy sends, and the form of the URLs it serves.
+# What Gmail's image proxy sends (browscap/browscap issue 1108) and the form of the URLs it serves
+# (aidan-gibson/pixlExtension README.md).
 PROXY_USER_AGENT = "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)"
 PROXY_PREFIX = "https://ci3.googleusercontent.com/meips/"
 PROXY_SUFFIX = "=s0-d-e1-ft"

@@ -21,7 +21,7 @@ from . import agents, networks
 SOURCES = ("person", "proxy", "prefetch", "scanner", "crawler", "sender", "unknown")
 MACHINE_THRESHOLD = 1.5
 WEIGHT = {"certain": 3.0, "probable": 1.5}
-# Mautic's rule of thumb (FIELD-NOTES): a hit within 2 s of sending is a machine's.
+# Mautic's rule of thumb (its bot filter, mautic/mautic#16069): a hit within 2 s of sending is a machine's.
 TOO_SOON = timedelta(seconds=2)
 # Scanners fetch every link of a message within seconds of delivery (Mautic issue 9798).
 BURST = timedelta(seconds=5)

@@ -51,7 +51,7 @@ export function hasPixel(body, pixelUrl) {
 }
 
 // Forward headers only desktop clients write into a forward: Outlook's and Thunderbird's (Litmus's
-// forward tracking; ../shared/FIELD-NOTES.md). Styled with our forward image, they load it only
+// published forward tracking styles a hidden element inside these headers). Styled with our forward image, they load it only
 // when the message is shown forwarded. Webmail strips <style> from what it shows.
 export const FORWARD_SELECTORS = Object.freeze(["div.OutlookMessageHeader", "table.moz-email-headers-table"]);
 

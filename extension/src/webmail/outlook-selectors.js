@@ -22,7 +22,7 @@ export const OUTLOOK = Object.freeze({
   composeBody: candidates(
     // Index excerpt of an Outlook web extension ("editorParent_ ... [contenteditable][role=textbox]")
     "[id^=editorParent_] [role=textbox][contenteditable=true]",
-    // shared/FIELD-NOTES.md (selector seen in the wild); the label is "Message body, press Alt+F10 to exit"
+    // Outlook on the web's body, by its label (seen in public Outlook add-in and extension code); the label is "Message body, press Alt+F10 to exit"
     "div[role=textbox][contenteditable=true][aria-label^='Message body']",
   ),
   // No language-independent subject selector was found; the subject is optional for the API.

@@ -21,8 +21,8 @@ from telltale.errors import ConfigError
 #   [78]   biggora/express-useragent issue 78: Apple Mail on an iPhone
 #   [146]  3rd-Eden/useragent issue 146: an image opened in Outlook for iPhone
 #   [473]  fnando/browser issue 473: NetEase Mail Master on iOS
-#   [1108] browscap/browscap issue 1108 and shared/FIELD-NOTES.md: Gmail's image proxy
-#   [yah]  Yahoo's help page SLN28749, quoted in shared/FIELD-NOTES.md: Yahoo Mail's proxy
+#   [1108] browscap/browscap issue 1108: Gmail's image proxy
+#   [yah]  Yahoo's help page SLN28749, which its User-Agent names: Yahoo Mail's proxy
 #   [509]  ua-parser/uap-core issue 509: Apple Mail Privacy Protection's bare User-Agent
 READERS = [
     pytest.param("Microsoft Office/16.0 (Microsoft Outlook 16.0.12329; Pro), Mozilla/4.0 (compatible; ms-office;"
