@@ -1,6 +1,8 @@
 """Redis stops mid-test: pixels keep answering, hits go to the spool, and none is lost or doubled."""
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 import pytest
 import redis
 from sqlalchemy import func, select
@@ -94,3 +96,23 @@ def test_the_spool_replay_command_moves_hits_when_redis_is_back(client, services
     assert stored_events(services, message["id"]) == 1
     with redis.Redis.from_url(own_redis.url) as conn:
         assert conn.llen("telltale:hits") == 0
+
+
+def test_with_redis_and_the_spool_both_down_nothing_is_claimed_as_stored(client, services, own_redis):
+    auth, _ = make_user(services)
+    message = register(client, auth)
+    first_hop = client.get(path_of(message["reading_url"])).headers["Location"]
+    own_redis.stop()
+    services.spool.directory.mkdir(parents=True, exist_ok=True)
+    services.spool.directory.rmdir()
+    services.spool.directory.write_text("a file where the spool folder should be")
+
+    pixel = client.get(path_of(message["pixel_url"]))
+    hop = client.get(urljoin(path_of(message["reading_url"]), first_hop))
+    click = client.get(path_of(message["links"][0]["tracked_url"]))
+    # The images still arrive, but not as a success; the recipient's click still goes through.
+    assert (pixel.status_code, len(pixel.data), pixel.headers["Retry-After"]) == (503, 43, "60")
+    assert (hop.status_code, len(hop.data)) == (503, 43)
+    assert click.status_code == 302 and click.headers["Location"] == message["links"][0]["url"]
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.json["hits"].startswith("hits are being lost")

@@ -107,10 +107,12 @@ class HotPath:
         else:
             if step > len(self._waits):
                 step = len(self._waits)
-            elif step:
-                self._writer.write(
-                    hit_record(environ, "read", claim.message_id, self._trusted, recipient=claim.recipient, step=step)
-                )
+            elif step and not self._writer.write(
+                hit_record(environ, "read", claim.message_id, self._trusted, recipient=claim.recipient, step=step)
+            ):
+                # Neither queued nor spooled: the chain ends here, and not with a success.
+                start_response(UNSTORED_STATUS, UNSTORED_HEADERS)
+                return [] if method == "HEAD" else [PIXEL_GIF]
         if method == "HEAD" or step == len(self._waits):
             start_response("200 OK", PIXEL_HEADERS)
             return [] if method == "HEAD" else [PIXEL_GIF]
