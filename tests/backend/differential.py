@@ -10,11 +10,10 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from .processes import env_for, start, stop, wait_for
+from .processes import env_for, healthy, start, stop, wait_for
 from .servers import spare_port
 
 # gunicorn's own gevent worker in place of telltale.tracking.front.TrackingWorker, same app.
@@ -51,20 +50,12 @@ def start_pair(settings, env: dict) -> tuple[Pair, list[subprocess.Popen]]:
     processes = [front, stock]
     try:
         for bind in binds:
-            wait_for(lambda bind=bind: _answers(bind), 30, f"a server on {bind}")
+            wait_for(lambda bind=bind: healthy(bind), 30, f"a server on {bind}")
     except AssertionError:
         for process in processes:
             stop(process)
         raise
     return Pair(*binds), processes
-
-
-def _answers(bind: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://{bind}/healthz", timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def statuses(bind: str, raw: bytes) -> list[int]:

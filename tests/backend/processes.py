@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable
 
 
@@ -44,3 +45,12 @@ def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+
+
+def healthy(bind: str) -> bool:
+    """Whether the Telltale server at `bind` answers /healthz with 200."""
+    try:
+        with urllib.request.urlopen(f"http://{bind}/healthz", timeout=2):
+            return True
+    except OSError:
+        return False

@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 from .helpers import make_user, path_of, register
-from .processes import start, stop, wait_for
+from .processes import healthy, start, stop, wait_for
 from .servers import RedisServer, spare_port
 
 WRONG = {"code": "ABCDE-FGHJK"}
@@ -155,19 +155,11 @@ def test_the_real_servers_worker_processes_share_one_count(settings):
     bind = f"127.0.0.1:{spare_port()}"
     server = start(settings.with_overrides(bind=bind), "serve", "--workers", "2")
     try:
-        wait_for(lambda: _healthy(bind), 30, "the server to answer")
+        wait_for(lambda: healthy(bind), 30, "the server to answer")
         answers = [_post_pair(bind) for _ in range(12)]
     finally:
         stop(server)
     assert answers == [400] * 10 + [429] * 2, "ten a minute from one address, whichever process answers"
-
-
-def _healthy(bind: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://{bind}/healthz", timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def _post_pair(bind: str) -> int | None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-import urllib.request
 
-from .processes import start, stop, wait_for
+from .processes import healthy, start, stop, wait_for
 from .servers import spare_port
 
 STARTER = """
@@ -36,17 +35,10 @@ def test_a_new_instance_boots_with_several_web_processes(settings):
     assert not settings.keys_file.exists()
     server = start(settings, "serve", env={"TELLTALE_WEB_WORKERS": "4"})
     try:
-        wait_for(lambda: _answers(f"http://{settings.bind}/p/x.gif"), 30, "the web server")
+        wait_for(lambda: healthy(settings.bind), 30, "the web server")
         # Every web process booted: gunicorn's master exits when one fails to.
         time.sleep(1)
         assert server.poll() is None
     finally:
         stop(server)
 
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
