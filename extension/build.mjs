@@ -18,7 +18,7 @@ const ENTRIES = {
   options: "src/options/options.js",
   popup: "src/popup/popup.js",
 };
-const PAGES = ["src/options/options.html", "src/popup/popup.html", "src/shared/pages.css"];
+const PAGES = ["src/options/options.html", "src/popup/popup.html", "src/common/pages.css"];
 
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, "icons"), { recursive: true });

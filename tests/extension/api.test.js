@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, test } from "node:test";
 
-import { Api, ApiError } from "../../extension/src/shared/api.js";
+import { Api, ApiError } from "../../extension/src/common/api.js";
 
 let server;
 let base;

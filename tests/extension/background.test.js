@@ -4,7 +4,7 @@ import { test } from "node:test";
 
 import { socketUrl } from "../../extension/src/background/live.js";
 import { WEBMAIL_DOMAINS, blockRules } from "../../extension/src/background/network-rules.js";
-import { normaliseServerUrl, originPattern } from "../../extension/src/shared/settings.js";
+import { normaliseServerUrl, originPattern } from "../../extension/src/common/settings.js";
 
 test("the websocket follows the server's scheme, host and port", () => {
   assert.equal(socketUrl("https://t.example.org"), "wss://t.example.org/ws");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { describeEvent, opensLabel, ordinal, relativeTime, stateLabel } from "../../extension/src/shared/format.js";
+import { describeEvent, opensLabel, ordinal, relativeTime, stateLabel } from "../../extension/src/common/format.js";
 
 const NOW = Date.parse("2026-11-23T09:05:00+00:00");
 const minutesBefore = (minutes) => new Date(NOW - minutes * 60_000).toISOString();

@@ -3,8 +3,8 @@
 // message that would show as "sent, never opened" forever. Each one is remembered here by its
 // subject and its sent_at (set by the extension to the millisecond), and deleted once the server
 // answers again.
-import { Api } from "../shared/api.js";
-import { isPaired, readSettings } from "../shared/settings.js";
+import { Api } from "../common/api.js";
+import { isPaired, readSettings } from "../common/settings.js";
 
 const KEY = "abandoned";
 const GIVE_UP_MS = 60 * 60 * 1000;

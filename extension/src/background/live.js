@@ -3,7 +3,7 @@
 // with an open websocket alive (Chrome 116+), so a keepalive goes out every KEEPALIVE_MS.
 // Each event handled moves lastEventId in storage; a reconnect, after a backend restart or after
 // the worker itself was stopped, resumes from there and gets exactly what it missed.
-import { RECENT_EVENTS, isPaired, readSettings, writeSettings } from "../shared/settings.js";
+import { RECENT_EVENTS, isPaired, readSettings, writeSettings } from "../common/settings.js";
 import { showPopup } from "./popups.js";
 import { isSenderView } from "./sender-views.js";
 

@@ -4,7 +4,7 @@
 // keep the original URL after "#", and rules match the whole URL, fragment included (tried in
 // Chromium: "|https://ci3.googleusercontent.com/meips/...#<our pixel>" is blocked before any
 // request leaves). The content script also neutralises the element and reports the view.
-import { readSettings } from "../shared/settings.js";
+import { readSettings } from "../common/settings.js";
 
 // Every image of ours a message carries: the pixel, the reading chain and the forward image.
 const IMAGE_PATHS = ["p", "r", "f"];

@@ -1,6 +1,6 @@
 // Desktop popups for live events, and what a click on one does.
-import { Api } from "../shared/api.js";
-import { readSettings } from "../shared/settings.js";
+import { Api } from "../common/api.js";
+import { readSettings } from "../common/settings.js";
 import { conversationUrl } from "../webmail/refs.js";
 
 const TARGETS = "popupTargets";

@@ -1,6 +1,6 @@
-// Answers to content scripts and extension pages (the protocol is in shared/protocol.js).
-import { Api } from "../shared/api.js";
-import { isPaired, readSettings } from "../shared/settings.js";
+// Answers to content scripts and extension pages (the protocol is in common/protocol.js).
+import { Api } from "../common/api.js";
+import { isPaired, readSettings } from "../common/settings.js";
 import { abandon } from "./abandoned.js";
 import * as live from "./live.js";
 import { noteSenderView } from "./sender-views.js";

@@ -1,6 +1,6 @@
 // The extension's service worker. Chrome stops it after 30 s without activity and starts it again
 // for any event, so every listener is registered here, at the top level, on each start, and all
-// state that must outlive it is in chrome.storage (shared/settings.js).
+// state that must outlive it is in chrome.storage (common/settings.js).
 import { forgetAbandoned } from "./abandoned.js";
 import { handleRequest } from "./requests.js";
 import * as live from "./live.js";

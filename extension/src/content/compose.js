@@ -14,7 +14,7 @@
 // error, the message goes out untracked and a notice says so.
 import { applyTracking, trackableAnchors } from "../compose/tracking.js";
 import { failSoft } from "../webmail/find.js";
-import { ask } from "../shared/protocol.js";
+import { ask } from "../common/protocol.js";
 import { showNotice } from "./notice.js";
 import { createSwitch } from "./track-switch.js";
 

@@ -3,7 +3,7 @@
 import { guardOwnPixels } from "./own-pixels.js";
 import { startCompose } from "./compose.js";
 import { startSentList } from "./sent-list.js";
-import { DEFAULTS } from "../shared/settings.js";
+import { DEFAULTS } from "../common/settings.js";
 
 const KEYS = ["serverUrl", "token", "trackByDefault", "detectForwards"];
 

@@ -3,7 +3,7 @@
 // googleusercontent.com, so blocking our host name alone would miss them; the service worker's
 // declarativeNetRequest rule covers direct loads), and the backend is told, so that a hit that
 // slipped through in that moment is counted as the sender's, not as an open.
-import { ask } from "../shared/protocol.js";
+import { ask } from "../common/protocol.js";
 import { ownPixelMessage } from "../webmail/pixels.js";
 
 const BLANK = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7";

@@ -1,7 +1,7 @@
 // Ticks in the Sent list: one tick for a tracked message sent, two once opened, and its clicks;
 // hovering shows its last events. Rows are matched to messages by the references reported at
 // Send (webmail/refs.js); a match also completes references the compose could not know yet.
-import { ask } from "../shared/protocol.js";
+import { ask } from "../common/protocol.js";
 
 const REFRESH_MS = 15_000;
 const HOVER_EVENTS = 5;

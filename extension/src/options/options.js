@@ -1,9 +1,9 @@
 // The settings page: which server, pairing with it, and the two choices the user has. #status is
 // the one line that says what happened; its data-state ("unpaired", "paired", "error") is what the
 // end-to-end tests wait on.
-import { Api, ApiError } from "../shared/api.js";
-import { ask } from "../shared/protocol.js";
-import { DEFAULTS, isPaired, normaliseServerUrl, originPattern, readSettings, writeSettings } from "../shared/settings.js";
+import { Api, ApiError } from "../common/api.js";
+import { ask } from "../common/protocol.js";
+import { DEFAULTS, isPaired, normaliseServerUrl, originPattern, readSettings, writeSettings } from "../common/settings.js";
 
 const LIVE_POLL_MS = 2_000;
 const HEALTH_DEADLINE_MS = 10_000;

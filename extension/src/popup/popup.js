@@ -1,9 +1,9 @@
 // The toolbar popup: what just happened (the live events the service worker keeps in storage) and
 // the latest messages, each with Stop tracking and Mute. Everything shown is set as text: subjects
 // and addresses come from other people.
-import { describeEvent, opensLabel, stateLabel } from "../shared/format.js";
-import { ask } from "../shared/protocol.js";
-import { isPaired, readSettings } from "../shared/settings.js";
+import { describeEvent, opensLabel, stateLabel } from "../common/format.js";
+import { ask } from "../common/protocol.js";
+import { isPaired, readSettings } from "../common/settings.js";
 
 const ACTIVITY_SHOWN = 10;
 const MESSAGES_SHOWN = 20;
