@@ -76,6 +76,7 @@ class Webmail:
         self.proxied: list[str] = []
         self._proxy_map: dict[str, str] = {}
         self._bodies: dict[str, tuple[str, str]] = {}
+        self._rewrites: dict[str, list[Callable[[str], str]]] = {}
         for origin in (GMAIL, OUTLOOK):
             context.route(f"{origin}/**", self._serve)
             # Our server is on 127.0.0.1 in tests, where a real one is public: allow what a
@@ -99,6 +100,15 @@ class Webmail:
         else:
             raise ValueError(f"client must be 'gmail' or 'outlook', got {client!r}")
         self._bodies[client] = (record.get("subject") or "", body)
+
+    def rewrite(self, fixture: str, change: Callable[[str], str]) -> None:
+        """Serve `fixture` (e.g. "outlook/compose.html") through `change` from its next load on.
+
+        For markup the extension's selectors do not know: another language, other classes, another
+        shape of Send. The stand-in scripts find their elements by data-fixture marks, which a
+        change must keep.
+        """
+        self._rewrites.setdefault(fixture, []).append(change)
 
     def wait_until(self, condition: Callable[[], object], timeout: float, what: str):
         """Poll `condition` while letting the browser's routed requests through; return its value."""
@@ -141,6 +151,8 @@ class Webmail:
         client = fixture.split("/")[0]
         if fixture.endswith("sent.html") and client in self._bodies:
             page = _with_body(page, *self._bodies[client])
+        for change in self._rewrites.get(fixture, []):
+            page = change(page)
         route.fulfill(status=200, headers=HEADERS[origin], body=page)
 
     def _gmail_image(self, match: re.Match) -> str:
