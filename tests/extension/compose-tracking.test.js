@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { FORWARD_SELECTORS, applyTracking, hasPixel, isTrackable, trackableAnchors } from "../../extension/src/compose/tracking.js";
+import { FORWARD_SELECTORS, applyTracking, hasPixel, isTrackable, removeTracking, trackableAnchors } from "../../extension/src/compose/tracking.js";
 import { composeBody } from "./dom.js";
 
 const GMAIL_REPLY = `<div dir="ltr">Hola Bo,<div><br></div><div>The quote is at <a href="https://shop.example.com/q3?id=7&amp;ref=mail#terms">our shop</a>, questions to <a href="mailto:sales@example.com">sales</a>.</div><div>See <a href="#section-2">below</a>. Precios en €, naïve café — 東京.</div><table><tbody><tr><td><a href="https://example.org/table-cell">cell link</a></td></tr></tbody></table><div><br></div><span class="gmail_signature_prefix">-- </span><div dir="ltr" class="gmail_signature" data-smartmail="gmail_signature"><div dir="ltr">Ana · <a href="https://ana.example.net/">ana.example.net</a></div></div></div><br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">On Mon, Nov 23, 2026 at 9:00 AM Bo &lt;bo@example.test&gt; wrote:<br></div><blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex;border-left:1px solid rgb(204,204,204);padding-left:1ex">Can you send <a href="https://bo.example.test/rfq">the RFQ</a>?</blockquote></div>`;
@@ -144,4 +144,35 @@ test("a forward URL that could break out of the CSS is left out", () => {
   const registration = { ...REGISTRATION(anchors), forward_url: 'https://t.example.test/f/x");}*{background:url("https://evil.test' };
   applyTracking(body, anchors, registration, { forwards: true });
   assert.equal(body.querySelector("style"), null);
+});
+
+test("removing tracking leaves the body exactly as the user wrote it, with every image, link and style taken out", () => {
+  for (const html of [GMAIL_REPLY, OUTLOOK_REPLY, "<div>No links at all</div>"]) {
+    const body = composeBody(html);
+    const written = body.innerHTML;
+    const anchors = trackableAnchors(body);
+    const registration = {
+      ...REGISTRATION(anchors),
+      reading_url: "https://t.example.test/r/12.sig.gif",
+      decoy_url: "https://t.example.test/l/12_d.sig",
+      forward_url: "https://t.example.test/f/12.sig.gif",
+    };
+    applyTracking(body, anchors, registration, { forwards: true });
+    assert.notEqual(body.innerHTML, written);
+    // As an editor does: the tracked nodes rebuilt from markup, not the ones applyTracking made.
+    body.innerHTML = body.innerHTML;
+    removeTracking(body, registration);
+    assert.equal(body.innerHTML, written);
+  }
+});
+
+test("removing tracking keeps a link the user changed after Send", () => {
+  const body = composeBody(OUTLOOK_REPLY);
+  const anchors = trackableAnchors(body);
+  const registration = REGISTRATION(anchors);
+  applyTracking(body, anchors, registration);
+  anchors[0].setAttribute("href", "https://docs.example.com/spec-v3.pdf");
+  removeTracking(body, registration);
+  assert.equal(anchors[0].getAttribute("href"), "https://docs.example.com/spec-v3.pdf");
+  assert.equal(body.querySelectorAll("img").length, 0);
 });

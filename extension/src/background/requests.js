@@ -20,6 +20,15 @@ const HANDLERS = {
     await abandon(message);
     return {};
   },
+  // A registration whose mail did not go out: deleted now, or remembered until the server answers.
+  discard: async ({ messageId, message }) => {
+    try {
+      await (await api()).call("DELETE", `/messages/${messageId}`);
+    } catch {
+      await abandon(message);
+    }
+    return {};
+  },
   "report-refs": async ({ messageId, client_ref: clientRef, thread_ref: threadRef }) => {
     const fields = Object.fromEntries(Object.entries({ client_ref: clientRef, thread_ref: threadRef }).filter(([, v]) => v));
     return { message: await (await api()).change(messageId, fields) };

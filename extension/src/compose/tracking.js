@@ -88,6 +88,24 @@ export function applyTracking(body, anchors, registration, options = {}) {
   return rewritten;
 }
 
+// Take every trace of `registration` out of `body`, leaving what the user wrote: for a Send that
+// did not go out (content/compose.js). Found by our URLs, not by the nodes applyTracking made,
+// because an editor may have rebuilt those nodes since. A link the user edited since keeps what
+// they wrote.
+export function removeTracking(body, registration) {
+  const images = new Set([registration.pixel_url, registration.reading_url].filter(Boolean));
+  for (const img of body.querySelectorAll("img[src]")) if (images.has(img.getAttribute("src"))) img.remove();
+  const targets = new Map(registration.links.map((link) => [link.tracked_url, link.url]));
+  for (const anchor of body.querySelectorAll("a[href]")) {
+    const href = anchor.getAttribute("href");
+    if (href === registration.decoy_url) anchor.remove();
+    else if (targets.has(href)) anchor.setAttribute("href", targets.get(href));
+  }
+  if (registration.forward_url) {
+    for (const style of body.querySelectorAll("style")) if (style.textContent.includes(registration.forward_url)) style.remove();
+  }
+}
+
 function image(document, url) {
   const img = document.createElement("img");
   img.setAttribute("src", url);

@@ -1,4 +1,5 @@
-// The Track switch shown next to Send in each compose window.
+// The Track switch shown next to Send in each compose window: {element, set(on)}, `set` for when
+// Telltale itself changes what the next Send does.
 
 const ON = "#1a73e8";
 const OFF = "#80868b";
@@ -31,5 +32,5 @@ export function createSwitch(document, { on, enabled, onChange }) {
     render(value);
     onChange(value);
   });
-  return button;
+  return { element: button, set: render };
 }

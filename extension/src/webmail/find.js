@@ -35,3 +35,11 @@ export function failSoft(reason) {
   reported.add(reason);
   console.info(`[Telltale] ${reason}`);
 }
+
+// Every element any candidate finds, each once, in document order: for checks that must see all
+// that the candidates could mean, not just the preferred one (compose/window.js).
+export function every(scope, candidates) {
+  const found = new Set();
+  for (const selector of candidates) for (const element of scope.querySelectorAll(selector)) found.add(element);
+  return [...found].sort((a, b) => (a.compareDocumentPosition(b) & 4 ? -1 : 1));
+}

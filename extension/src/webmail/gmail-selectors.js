@@ -46,6 +46,9 @@ export const GMAIL = Object.freeze({
     // KartikTalwar/gmail.js src/gmail.js (send_button), narrowed: it also matched the send-options arrow
     "div.T-I.T-I-atl:not(.Uo):not([aria-haspopup])",
   ),
+  // The arrow beside Send that opens "Schedule send": the one button of Send's group with a menu,
+  // which the Send candidates above leave out for that reason.
+  composeSendOptions: candidates(".IZ .Up div > div[role=button][aria-haspopup=true]"),
   // Only in replies, and only with Gmail's "Send & Archive" setting on; also sends.
   // InboxSDK/InboxSDK src/platform-implementation-js/dom-driver/gmail/views/gmail-compose-view.ts (getSendAndArchiveButton)
   composeSendAndArchiveButton: candidates(".IZ .Up div > div[role=button].Uo:not([aria-haspopup=true])"),

@@ -9,8 +9,11 @@ export const gmail = Object.freeze({
   name: "gmail",
   selectors: GMAIL,
 
-  composeRoots: (document) => all(document, GMAIL.composeRoot),
-  composeRootOf: (element) => closest(element, GMAIL.composeRoot),
+  // The editable bodies on the page, and the compose window around one (see compose/window.js
+  // for what makes a compose trackable).
+  bodies: (document) => all(document, GMAIL.composeBody),
+  container: (body) => closest(body, GMAIL.composeRoot),
+  composeRoots: (document) => all(document, GMAIL.composeBody).map((body) => closest(body, GMAIL.composeRoot)).filter(Boolean),
   body: (root) => first(root, GMAIL.composeBody),
   subject: (root) => value(root, GMAIL.composeSubject),
 
@@ -22,6 +25,10 @@ export const gmail = Object.freeze({
   },
 
   sendButtons: (root) => [...all(root, GMAIL.composeSendButton), ...all(root, GMAIL.composeSendAndArchiveButton)],
+  // The buttons that send, Send's first: Send & Archive sends too.
+  sendLists: [GMAIL.composeSendButton, GMAIL.composeSendAndArchiveButton],
+  // The message also leaves from this button's menu, once the user picks a time in "Schedule send".
+  sendOptions: GMAIL.composeSendOptions,
 
   // The Track switch goes in a cell of its own right after Send's.
   placeSwitch(root, element) {

@@ -4,11 +4,13 @@ import { OUTLOOK } from "./outlook-selectors.js";
 import { ref } from "./refs.js";
 
 // Outlook has no element that is "one compose": the compose is the smallest ancestor of an
-// editor that also holds a Send button.
-function composeOf(element) {
-  let node = element;
+// editor that also holds a recipient field (whose id does not depend on the language). Not the
+// smallest that holds a Send button: when Send is not recognised, that ancestor is the whole app,
+// whose ribbon has a "New mail" split button with the same classes as Send.
+function composeOf(body) {
+  let node = body.parentElement;
   while (node && node !== node.ownerDocument.body) {
-    if (first(node, OUTLOOK.composeSendButton) && first(node, OUTLOOK.composeBody)) return node;
+    if (first(node, OUTLOOK.composeToField)) return node;
     node = node.parentElement;
   }
   return null;
@@ -25,8 +27,11 @@ export const outlook = Object.freeze({
   name: "outlook",
   selectors: OUTLOOK,
 
+  // The editable bodies on the page, and the compose window around one (see compose/window.js
+  // for what makes a compose trackable).
+  bodies: (document) => all(document, OUTLOOK.composeBody),
+  container: composeOf,
   composeRoots: (document) => all(document, OUTLOOK.composeBody).map(composeOf).filter(Boolean),
-  composeRootOf: composeOf,
   body: (root) => first(root, OUTLOOK.composeBody),
   subject: (root) => first(root, OUTLOOK.composeSubject)?.value || "",
 
@@ -36,6 +41,7 @@ export const outlook = Object.freeze({
   },
 
   sendButtons: (root) => all(root, OUTLOOK.composeSendButton).slice(0, 1),
+  sendLists: [OUTLOOK.composeSendButton],
 
   placeSwitch(root, element) {
     const send = first(root, OUTLOOK.composeSendButton);
