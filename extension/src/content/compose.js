@@ -37,7 +37,8 @@ const POLL_MS = 100;
 // register (further Send events are swallowed); "ready" once prepared, when Send events pass
 // untouched, so our own click and any later retry go straight to the webmail.
 const composes = new WeakMap();
-// Bodies of composes that cannot be tracked, once the user has been told.
+// Composes that cannot be tracked (their window, or their body when no window was found), once
+// the user has been told.
 const announced = new WeakSet();
 
 export function startCompose(adapter, settings) {
@@ -99,16 +100,13 @@ function attachSwitches(adapter, settings, document) {
 // Tell the user, once per compose, that it will go out untracked: silently untracked mail is a
 // tracker that lies. Judged again after SETTLE_MS, as a compose still being built looks refused.
 function announceLater(adapter, settings, body) {
-  if (announced.has(body)) return;
-  announced.add(body);
+  const key = adapter.container(body) || body;
+  if (announced.has(key)) return;
+  announced.add(key);
   setTimeout(() => {
-    if (!body.isConnected || !paired(settings) || !settings.trackByDefault) {
-      announced.delete(body);
-      return;
-    }
     const verdict = composeWindow(adapter, body);
-    if (!verdict.refused) {
-      announced.delete(body);
+    if (!body.isConnected || !paired(settings) || !settings.trackByDefault || !verdict.refused) {
+      announced.delete(key);
       return;
     }
     failSoft(`${adapter.name}: a compose window is left untracked: ${verdict.refused}`);
@@ -240,17 +238,17 @@ async function confirmScheduled(compose, state, prepared) {
     await sleep(POLL_MS);
   }
   if (gone(compose)) return;
-  untrack(compose, state, prepared);
+  untrack(compose, state, prepared, { tracking: true });
   state.phase = "idle";
 }
 
-function untrack(compose, state, { message, registration }) {
+// `tracking`: what the switch says afterwards, which is what the next Send does.
+function untrack(compose, state, { message, registration }, { tracking = false } = {}) {
   removeTracking(compose.body, registration);
   edited(compose.body);
   ask("discard", { messageId: registration.id, message }).catch(() => {});
-  // The switch shows what the next Send does.
-  state.tracking = false;
-  if (state.switch?.isConnected) state.setSwitch(false);
+  state.tracking = tracking;
+  if (state.switch?.isConnected) state.setSwitch(tracking);
 }
 
 function gone(compose) {
