@@ -21,6 +21,7 @@ import { composeWindow, composeWindows } from "../compose/window.js";
 import { failSoft, every } from "../webmail/find.js";
 import { ask } from "../common/protocol.js";
 import { showNotice } from "./notice.js";
+import { createTagsField } from "./compose-tags.js";
 import { createSwitch } from "./track-switch.js";
 
 // The longest a Send waits for the backend, waking the service worker included.
@@ -33,7 +34,7 @@ const SETTLE_MS = 1500;
 const SCHEDULE_PICK_MS = 10 * 60 * 1000;
 const POLL_MS = 100;
 
-// Per compose window: {tracking, phase, switch}. phase "idle" until Send; "preparing" while we
+// Per compose window: {tracking, tags, phase, switch}. phase "idle" until Send; "preparing" while we
 // register (further Send events are swallowed); "ready" once prepared, when Send events pass
 // untouched, so our own click and any later retry go straight to the webmail.
 const composes = new WeakMap();
@@ -64,7 +65,7 @@ export function startCompose(adapter, settings) {
 function stateOf(root, settings) {
   let state = composes.get(root);
   if (!state) {
-    state = { tracking: settings.trackByDefault, phase: "idle", switch: null };
+    state = { tracking: settings.trackByDefault, tags: [], phase: "idle", switch: null };
     composes.set(root, state);
   }
   return state;
@@ -92,7 +93,10 @@ function attachSwitches(adapter, settings, document) {
         state.tracking = value;
       },
     });
-    if (adapter.placeSwitch(compose.root, element)) Object.assign(state, { switch: element, setSwitch: set });
+    const controls = document.createElement("span");
+    controls.setAttribute("style", "display:inline-flex;align-items:center");
+    controls.append(element, createTagsField(document, { onChange: (tags) => { state.tags = tags; } }));
+    if (adapter.placeSwitch(compose.root, controls)) Object.assign(state, { switch: element, setSwitch: set });
     else failSoft(`${adapter.name}: no place for the Track switch was found; Send still tracks by default`);
   }
 }
@@ -163,7 +167,7 @@ function interceptSend(adapter, settings, event) {
   state.phase = "preparing";
   const started = performance.now();
   const { compose } = aimed;
-  prepare(adapter, settings, compose)
+  prepare(adapter, settings, compose, state.tags)
     .then((prepared) => {
       state.phase = "ready";
       clickAgain(aimed.button);
@@ -186,7 +190,7 @@ function cancel(event) {
   event.stopImmediatePropagation();
 }
 
-async function prepare(adapter, settings, compose) {
+async function prepare(adapter, settings, compose, tags) {
   const { body, root } = compose;
   const anchors = trackableAnchors(body, settings.serverUrl);
   const message = {
@@ -195,6 +199,7 @@ async function prepare(adapter, settings, compose) {
     links: anchors.map((anchor) => anchor.getAttribute("href")),
     sent_at: new Date().toISOString(),
     decoy: true,
+    ...(tags.length ? { tags } : {}),
     ...withoutEmpty(adapter.refs(root)),
   };
   let registration;
