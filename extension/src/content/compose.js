@@ -91,6 +91,8 @@ function attachSwitches(adapter, settings, document) {
       enabled: paired(settings),
       onChange: (value) => {
         state.tracking = value;
+        // A choice made after a Send that did not leave applies to the next Send.
+        if (state.phase === "ready") state.phase = "idle";
       },
     });
     const controls = document.createElement("span");
