@@ -2,8 +2,8 @@
 //
 // Each key lists candidates in order of preference, tried one at a time; never join them with a
 // comma, which picks by document order instead (the rule InboxSDK's own selector registry keeps).
-// Gmail's short class names are stable across languages and have outlived several redesigns;
-// its labels are localised, so none is read here. Every candidate is checked against
+// Gmail's short class names are the same in every language, and public libraries have read them
+// for years; its labels are localised, so none is read here. Every candidate is checked against
 // tests/e2e/fixtures/gmail/. What each key finds and the public source of each candidate:
 // extension/docs/webmail.md, "Gmail".
 
@@ -29,7 +29,7 @@ export const GMAIL = Object.freeze({
     ".anm[name] input[role=combobox][aria-autocomplete=list]",
     "div[name] input[peoplekit-id]",
   ),
-  // (docs: Gmail: compose)
+  // Send, not the send-options arrow beside it. (docs: Gmail: compose)
   composeSendButton: candidates(
     ".IZ .Up div > div[role=button]:not(.Uo):not([aria-haspopup=true])",
     // Narrower than its source's: that one also matched the send-options arrow.

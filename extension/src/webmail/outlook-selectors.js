@@ -29,7 +29,7 @@ export const OUTLOOK = Object.freeze({
   composeRecipientChip: candidates("._EType_RECIPIENT_ENTITY[aria-label]"),
   // The editable well of a recipient field: text outside the chips is typed but not yet resolved.
   composeRecipientInput: candidates("[role=group] [role=textbox][contenteditable=true]"),
-  // (docs: Outlook: compose)
+  // Fluent UI's component class first: it is the same in every language. (docs: Outlook: compose)
   composeSendButton: candidates(
     "button.fui-SplitButton__primaryActionButton",
     "button[id$=__primaryActionButton]",
