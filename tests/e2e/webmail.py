@@ -32,12 +32,14 @@ OUTLOOK = "https://outlook.office.com"
 GMAIL_COMPOSE = f"{GMAIL}/mail/u/0/"
 GMAIL_SENT = f"{GMAIL}/mail/u/0/?fixture=sent#sent"
 GMAIL_CONVERSATION = f"{GMAIL}/mail/u/0/?fixture=sent#sent/18b2f0c4d1a9e375"
+GMAIL_THREAD = f"{GMAIL}/mail/u/0/?fixture=thread#inbox/18b364492e242086"
 OUTLOOK_COMPOSE = f"{OUTLOOK}/mail/"
 OUTLOOK_SENT = f"{OUTLOOK}/mail/sentitems"
 
 PAGES = {
     (GMAIL, "/mail/u/0/", ""): "gmail/compose.html",
     (GMAIL, "/mail/u/0/", "fixture=sent"): "gmail/sent.html",
+    (GMAIL, "/mail/u/0/", "fixture=thread"): "gmail/thread.html",
     (OUTLOOK, "/mail/", ""): "outlook/compose.html",
     (OUTLOOK, "/mail/sentitems", ""): "outlook/sent.html",
 }
@@ -47,8 +49,8 @@ HEADERS = {
     OUTLOOK: {"Content-Type": "text/html; charset=utf-8"},
 }
 
-# What Gmail's image proxy sends (browscap/browscap issue 1108) and the form of the URLs it serves
-# (aidan-gibson/pixlExtension README.md).
+# What Gmail's image proxy sends and the form of the URLs it serves (the public records of both:
+# tests/e2e/fixtures/README.md, "gmail/sent.html").
 PROXY_USER_AGENT = "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)"
 PROXY_PREFIX = "https://ci3.googleusercontent.com/meips/"
 PROXY_SUFFIX = "=s0-d-e1-ft"

@@ -50,9 +50,9 @@ export function hasPixel(body, pixelUrl) {
   return [...body.querySelectorAll("img[src]")].some((img) => img.getAttribute("src").startsWith(prefix));
 }
 
-// Forward headers only desktop clients write into a forward: Outlook's and Thunderbird's (Litmus's
-// published forward tracking styles a hidden element inside these headers). Styled with our forward image, they load it only
-// when the message is shown forwarded. Webmail strips <style> from what it shows.
+// Forward headers only desktop clients write into a forward: Outlook's and Thunderbird's. Styled
+// with our forward image, they load it only when the message is shown forwarded; webmail strips
+// <style> from what it shows. The research: extension/docs/webmail.md, "Forwards".
 export const FORWARD_SELECTORS = Object.freeze(["div.OutlookMessageHeader", "table.moz-email-headers-table"]);
 
 // Apply a registration ({pixel_url, reading_url, forward_url, links: [{url, tracked_url}]}) to `body`.

@@ -1,9 +1,18 @@
 // Gmail's compose windows and Sent list, read through GMAIL's selectors.
+import { addresses } from "./addresses.js";
 import { all, closest, first } from "./find.js";
 import { GMAIL } from "./gmail-selectors.js";
 import { ref } from "./refs.js";
 
 const value = (root, candidates) => first(root, candidates)?.value || "";
+
+// The legacy id of the conversation an inline reply is written in, for when the compose's own
+// input is still empty (see extension/docs/webmail.md, Gmail: inline replies).
+function openThreadOf(root) {
+  const thread = closest(root, GMAIL.threadView);
+  const ids = thread && first(thread, GMAIL.threadIdElement);
+  return (ids && (ids.getAttribute(GMAIL.attr.rowLegacyThreadId) || ids.getAttribute(GMAIL.attr.threadPermId))) || "";
+}
 
 export const gmail = Object.freeze({
   name: "gmail",
@@ -20,8 +29,8 @@ export const gmail = Object.freeze({
   recipients(root) {
     const chips = all(root, GMAIL.composeRecipientChip).map((chip) => chip.getAttribute(GMAIL.attr.recipientAddress));
     // An address typed but not yet a chip still goes out with the message.
-    const typed = all(root, GMAIL.composeRecipientInput).flatMap((input) => input.value.split(/[,;\s]+/));
-    return [...chips, ...typed].map((address) => (address || "").trim()).filter((address) => address.includes("@"));
+    const typed = all(root, GMAIL.composeRecipientInput).map((input) => input.value);
+    return addresses([...chips, ...typed]);
   },
 
   sendButtons: (root) => [...all(root, GMAIL.composeSendButton), ...all(root, GMAIL.composeSendAndArchiveButton)],
@@ -42,12 +51,8 @@ export const gmail = Object.freeze({
   },
 
   refs(root) {
-    const legacyThread = value(root, GMAIL.composeLegacyThreadId);
-    const thread = value(root, GMAIL.composeThreadId);
-    return {
-      client_ref: ref("gmail", value(root, GMAIL.composeDraftId)),
-      thread_ref: ref("gmail", legacyThread || thread),
-    };
+    const thread = value(root, GMAIL.composeLegacyThreadId) || openThreadOf(root) || value(root, GMAIL.composeThreadId);
+    return { client_ref: ref("gmail", value(root, GMAIL.composeDraftId)), thread_ref: ref("gmail", thread) };
   },
 
   // Sent list rows with the references that tie them to a tracked message.

@@ -1,92 +1,70 @@
 // Outlook on the web's page as Telltale sees it: when Outlook changes its markup, this file changes.
 //
-// Outlook's class names are generated and change with its deploys (Freemindtronic/evicypher-webmail
-// src/content-scripts/outlook.ts went through several sets), and its labels follow the user's
-// language. So candidates go structure and roles first, English labels last. Each key lists them
-// in order of preference, tried one at a time, never joined with a comma. Every candidate is
-// checked against tests/e2e/fixtures/outlook/; the comment above it names its public source.
-// "Index excerpt" marks code the search index showed without naming its repository.
+// Outlook's class names are generated and change with its deploys, and its labels follow the
+// user's language: candidates go ids, roles and component classes first, English labels last.
+// Each key lists them in order of preference, tried one at a time, never joined with a comma.
+// Every candidate is checked against tests/e2e/fixtures/outlook/. What each key finds and the
+// public source of each candidate: extension/docs/webmail.md, "Outlook".
 
 const candidates = (...selectors) => Object.freeze(selectors);
 
 export const OUTLOOK = Object.freeze({
   // Where compose windows live: the reading pane holds both replies and new messages. A popped-out
-  // compose is a window of its own, whose document is the scope.
-  composeScope: candidates(
-    // CH3COOOH/OutlookSendingSafety chrome-extension/content.js (ID_READING_PANEL)
-    "#ReadingPaneContainerId",
-    // gabeosx/outlook-web-skill references/outlook-ui.md (main "Reading Pane", recorded live)
-    "[role=main][aria-label='Reading Pane']",
-  ),
-  // The editable body; a RoosterJS editor whose paragraphs carry class elementToProof.
+  // compose is a window of its own, whose document is the scope. (docs: Outlook: compose)
+  composeScope: candidates("#ReadingPaneContainerId", "[role=main][aria-label='Reading Pane']"),
+  // The editable body, a RoosterJS editor. (docs: Outlook: compose)
   composeBody: candidates(
-    // Index excerpt of an Outlook web extension ("editorParent_ ... [contenteditable][role=textbox]")
     "[id^=editorParent_] [role=textbox][contenteditable=true]",
-    // Outlook on the web's body, by its label (seen in public Outlook add-in and extension code); the label is "Message body, press Alt+F10 to exit"
     "div[role=textbox][contenteditable=true][aria-label^='Message body']",
   ),
-  // No language-independent subject selector was found; the subject is optional for the API.
-  // toggl/track-extension src/content/outlook.js
-  composeSubject: candidates("input[aria-label='Add a subject']"),
-  // The To, Cc and Bcc fields: role=group with an id ending _TO/_CC/_BCC after a per-compose
-  // random prefix such as MSG_15127c3b5a0, independent of the UI language (index excerpt of an
-  // Outlook web extension, "verified live on outlook.live.com" by its author).
+  // The subject's id is per compose, MSG_<id>_SUBJECT like the recipient groups', in any language;
+  // the English placeholder is the last resort. (docs: Outlook: compose)
+  composeSubject: candidates("input[id^=MSG_][id$=_SUBJECT]", "input[aria-label='Add a subject']"),
+  // The To, Cc and Bcc fields, by the suffix of their per-compose id. (docs: Outlook: recipients)
   composeToField: candidates("[role=group][id$=_TO]"),
   composeCcField: candidates("[role=group][id$=_CC]"),
   composeBccField: candidates("[role=group][id$=_BCC]"),
-  // A resolved recipient chip; its aria-label is the address even when it shows a name (same excerpt).
+  // A resolved recipient (persona chip); attr.recipientAddress is its address even when it shows a
+  // name. (docs: Outlook: recipients)
   composeRecipientChip: candidates("._EType_RECIPIENT_ENTITY[aria-label]"),
-  // The editable part of a recipient field: an address typed but not yet resolved is plain text here.
-  composeRecipientInput: candidates(
-    // Index excerpt of an Outlook web extension (toWell '[aria-label="To"][contenteditable="true"]')
-    "[role=group] [role=textbox][contenteditable=true]",
-  ),
+  // The editable well of a recipient field: text outside the chips is typed but not yet resolved.
+  composeRecipientInput: candidates("[role=group] [role=textbox][contenteditable=true]"),
+  // Fluent UI's component class first: it is the same in every language. (docs: Outlook: compose)
   composeSendButton: candidates(
-    // CH3COOOH/OutlookSendingSafety chrome-extension/content.js (CLASS_BTN_SEND, a Fluent UI component class)
     "button.fui-SplitButton__primaryActionButton",
-    // Index excerpt of an Outlook web extension ("splitButton-r3a__primaryActionButton", any language)
     "button[id$=__primaryActionButton]",
-    // lucasjellema/outlook-addin ManyMail/outlook-newmail-window-chrome-extension/content.js
     "button[aria-label='Send']",
-    // Goudaneha/Cucumber_Framework src/test/java/pageobjects/Outlook.java
     "button[title='Send (Ctrl+Enter)']",
   ),
+  // Outlook's header above the quoted message of a reply or forward; never in a new message.
+  // (docs: Outlook: replies and new messages)
+  composeReplyHeader: candidates("#divRplyFwdMsg", "#appendonsend"),
 
-  // The message list of a folder such as Sent Items.
-  // gabeosx/outlook-web-skill references/outlook-ui.md (listbox "Message list", recorded live)
-  messageList: candidates("[role=listbox][aria-label^='Message list']"),
-  // A conversation row; carries attr.conversationId, and its id is the Exchange item id.
-  messageRow: candidates(
-    // gabeosx/outlook-web-skill references/outlook-ui.md (option rows with data-convid, recorded live)
-    "[role=listbox] [role=option][data-convid]",
-    // fperezdev/wd-extension-poc src/lib/consts.ts (OUTLOOK_ACTIVE_LIST_ITEM_THREAD_ID_ATTR)
-    "[data-convid]",
-  ),
+  // The conversation open in the reading pane. A compose inside it is an inline reply or forward.
+  // (docs: Outlook: replies and new messages)
+  conversationView: candidates("#ConversationReadingPaneContainer", "[data-app-section=ConversationContainer]"),
+  // The open conversation's subject, for an inline reply that shows no subject field of its own.
+  conversationSubject: candidates("[role=heading][id^=CONV_][id$=_SUBJECT]"),
+  // A conversation row of a message list such as Sent Items; carries attr.conversationId, and its
+  // id is the Exchange item id. No label is read: the list's name is localised. (docs: Outlook: Sent Items)
+  messageRow: candidates("[role=listbox] [role=option][data-convid]", "[data-convid]"),
   // No public source shows a row's inner structure: a status tick is appended to the row itself.
-  // gabeosx/outlook-web-skill references/outlook-ui.md
   rowStatusSlot: candidates("[role=option][data-convid]"),
-  // The open conversation's row, to tie the reading pane to a conversation id.
-  // gabeosx/outlook-web-skill references/outlook-ui.md (aria-selected on the selected option)
+  // The list's selected row: the conversation a reply in the reading pane belongs to.
   selectedRow: candidates("[role=option][data-convid][aria-selected=true]"),
   // The body of the message open in the reading pane, where our pixel shows as an <img>.
-  messageBody: candidates(
-    // Index excerpts of Outlook web extensions (READ_BODY 'div[id^="UniqueMessageBody_"][role="document"]')
-    "div[id^=UniqueMessageBody][role=document]",
-    // gabeosx/outlook-web-skill references/outlook-ui.md (document "Message body", recorded live)
-    "[role=document][aria-label='Message body']",
-  ),
+  // (docs: Outlook: Sent Items)
+  messageBody: candidates("div[id^=UniqueMessageBody][role=document]", "[role=document][aria-label='Message body']"),
 
-  // Attribute names, not selectors.
+  // Attribute names, not selectors. (docs: Outlook: Sent Items)
   attr: Object.freeze({
-    // fperezdev/wd-extension-poc src/lib/consts.ts; gabeosx/outlook-web-skill references/outlook-ui.md
     conversationId: "data-convid",
-    // The row's own id is the base64 Exchange item id (gabeosx/outlook-web-skill references/outlook-ui.md).
+    // The row's own id is the base64 Exchange item id.
     itemId: "id",
-    // The address of a recipient chip.
     recipientAddress: "aria-label",
   }),
 
   // Outlook sends on Ctrl+Enter (the Send button's title says so); capture keydown on the compose.
-  // CH3COOOH/OutlookSendingSafety chrome-extension/content.js (blocks Ctrl+Enter in the capture phase)
+  // (docs: Outlook: compose)
   sendShortcut: Object.freeze({ key: "Enter", modifiers: Object.freeze(["ctrlKey", "metaKey"]) }),
 });

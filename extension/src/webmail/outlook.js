@@ -1,5 +1,6 @@
 // Outlook on the web's compose and Sent Items, read through OUTLOOK's selectors.
-import { all, first } from "./find.js";
+import { addresses } from "./addresses.js";
+import { all, closest, first } from "./find.js";
 import { OUTLOOK } from "./outlook-selectors.js";
 import { ref } from "./refs.js";
 
@@ -16,11 +17,27 @@ function composeOf(body) {
   return null;
 }
 
-function addresses(field) {
+// What a recipient field holds: its chips' addresses, then the text typed outside the chips.
+function fieldValues(field) {
   if (!field) return [];
-  const chips = all(field, OUTLOOK.composeRecipientChip).map((chip) => chip.getAttribute(OUTLOOK.attr.recipientAddress));
-  const typed = all(field, OUTLOOK.composeRecipientInput).flatMap((input) => input.textContent.split(/[,;\s]+/));
-  return [...chips, ...typed];
+  const chips = all(field, OUTLOOK.composeRecipientChip);
+  const typed = all(field, OUTLOOK.composeRecipientInput).map((input) => {
+    const text = input.cloneNode(true);
+    for (const chip of all(text, OUTLOOK.composeRecipientChip)) chip.remove();
+    return text.textContent;
+  });
+  return [...chips.map((chip) => chip.getAttribute(OUTLOOK.attr.recipientAddress)), ...typed];
+}
+
+// A compose belongs to a conversation only as a reply or forward: written inside the open
+// conversation, or carrying Outlook's reply header. A new message written while a conversation is
+// selected in the list belongs to none (see extension/docs/webmail.md, Outlook: replies and new messages).
+function conversationOf(root) {
+  const inline = closest(root, OUTLOOK.conversationView);
+  const body = first(root, OUTLOOK.composeBody);
+  if (!inline && !(body && first(body, OUTLOOK.composeReplyHeader))) return null;
+  const own = inline?.getAttribute(OUTLOOK.attr.conversationId);
+  return own || first(root.ownerDocument, OUTLOOK.selectedRow)?.getAttribute(OUTLOOK.attr.conversationId) || null;
 }
 
 export const outlook = Object.freeze({
@@ -33,11 +50,17 @@ export const outlook = Object.freeze({
   container: composeOf,
   composeRoots: (document) => all(document, OUTLOOK.composeBody).map(composeOf).filter(Boolean),
   body: (root) => first(root, OUTLOOK.composeBody),
-  subject: (root) => first(root, OUTLOOK.composeSubject)?.value || "",
+  subject(root) {
+    const input = first(root, OUTLOOK.composeSubject);
+    if (input) return input.value;
+    // An inline reply may show no subject field: it goes out under the conversation's.
+    const conversation = closest(root, OUTLOOK.conversationView);
+    return (conversation && first(conversation, OUTLOOK.conversationSubject)?.textContent.trim()) || "";
+  },
 
   recipients(root) {
     const fields = [OUTLOOK.composeToField, OUTLOOK.composeCcField, OUTLOOK.composeBccField].map((c) => first(root, c));
-    return fields.flatMap(addresses).map((address) => (address || "").trim()).filter((address) => address.includes("@"));
+    return addresses(fields.flatMap(fieldValues));
   },
 
   sendButtons: (root) => all(root, OUTLOOK.composeSendButton).slice(0, 1),
@@ -52,11 +75,7 @@ export const outlook = Object.freeze({
     return true;
   },
 
-  refs(root) {
-    // A reply in the reading pane belongs to the selected conversation.
-    const selected = first(root.ownerDocument, OUTLOOK.selectedRow);
-    return { client_ref: null, thread_ref: ref("outlook", selected?.getAttribute(OUTLOOK.attr.conversationId)) };
-  },
+  refs: (root) => ({ client_ref: null, thread_ref: ref("outlook", conversationOf(root)) }),
 
   sentRows(document) {
     return all(document, OUTLOOK.messageRow).map((row) => ({

@@ -3,12 +3,16 @@
 // "<client>:<id>" strings in the backend's opaque client_ref and thread_ref.
 //
 //   gmail   client_ref  gmail:msg-a:r-5521078342196584330  the compose's draft id, kept by the
-//                       sent message as its data-message-id (InboxSDK gmail-message-view.ts)
+//                       sent message as its data-message-id
 //           thread_ref  gmail:18b364492e242086   the legacy (hex) thread id, which is the Gmail
 //                       API's thread id; until it is known (a new message), the compose's
 //                       gmail:thread-a:r-7681922771531347793, upgraded when the Sent list shows it
 //   outlook client_ref  outlook:<Exchange item id>   from the Sent list row, once it shows
-//           thread_ref  outlook:<conversation id>    data-convid of the row
+//           thread_ref  outlook:<conversation id>    data-convid of the conversation a reply or
+//                       forward belongs to; none for a new message until the Sent list shows it
+//
+// Where each id is read and why: extension/docs/webmail.md, "Gmail: compose ids" and
+// "Outlook: replies and new messages".
 
 export function ref(client, id) {
   return id ? `${client}:${String(id).replace(/^#/, "")}` : null;
