@@ -10,8 +10,8 @@ def test_settings_start_with_sensible_defaults(client, services):
     auth, _ = make_user(services)
     settings = client.get("/api/v1/settings", headers=auth).json
     assert settings == {
-        "email": "ana@example.test", "timezone": "UTC", "reopen_quiet_minutes": 60, "quiet_hours": None,
-        "digest": "off",
+        "email": "ana@example.test", "timezone": "UTC", "timezone_set": False, "reopen_quiet_minutes": 60,
+        "quiet_hours": None, "digest": "off",
     }
 
 
@@ -25,7 +25,7 @@ def test_a_user_sets_quiet_hours_zone_reopen_period_and_digest(client, services)
     )
     assert changed.status_code == 200
     assert client.get("/api/v1/settings", headers=auth).json == {
-        "email": "ana@example.test", "timezone": "Europe/Madrid", "reopen_quiet_minutes": 15,
+        "email": "ana@example.test", "timezone": "Europe/Madrid", "timezone_set": True, "reopen_quiet_minutes": 15,
         "quiet_hours": {"start": "22:30", "end": "07:00"}, "digest": "daily",
     }
     cleared = client.patch("/api/v1/settings", json={"quiet_hours": None}, headers=auth).json
@@ -63,3 +63,21 @@ def test_a_whole_number_written_with_a_decimal_point_is_a_number_of_minutes(clie
     refused = client.patch("/api/v1/settings", json={"reopen_quiet_minutes": 15.5}, headers=auth)
     assert refused.status_code == 422 and refused.json["error"]["field"] == "reopen_quiet_minutes"
     assert client.patch("/api/v1/settings", json={"reopen_quiet_minutes": "15"}, headers=auth).status_code == 422
+
+
+def test_a_zone_counts_as_chosen_once_set_even_to_the_default(client, services):
+    auth, _ = make_user(services)
+    other = client.patch("/api/v1/settings", json={"digest": "hourly", "timezone": None}, headers=auth).json
+    assert other["timezone_set"] is False, "a null zone chooses nothing"
+    chosen = client.patch("/api/v1/settings", json={"timezone": "UTC"}, headers=auth).json
+    assert chosen["timezone"] == "UTC" and chosen["timezone_set"] is True
+
+
+def test_a_refused_patch_changes_nothing_even_in_fields_that_were_valid(client, services):
+    auth, _ = make_user(services)
+    refused = client.patch("/api/v1/settings", json={"digest": "daily", "reopen_quiet_minutes": 7 * 24 * 60 + 1},
+                           headers=auth)
+    assert refused.status_code == 422 and refused.json["error"]["field"] == "reopen_quiet_minutes"
+    assert "10080" in refused.json["error"]["message"]
+    settings = client.get("/api/v1/settings", headers=auth).json
+    assert settings["digest"] == "off" and settings["reopen_quiet_minutes"] == 60

@@ -169,6 +169,23 @@ def test_a_revoked_token_is_refused(server, services, ana):
     assert refusal(server.url, json.dumps({"type": "auth", "token": token})) == 4401
 
 
+def test_a_socket_closes_as_soon_as_its_token_is_revoked_and_the_users_other_sockets_stay(server, client, services,
+                                                                                          ana):
+    from simple_websocket import ConnectionClosed
+
+    from telltale.accounts.tokens import find_user, issue_api_token
+
+    auth, token, email = ana
+    with services.sessions.begin() as session:
+        other = issue_api_token(session, find_user(session, email), label="laptop")
+    with LiveClient(server.url, token) as revoked, LiveClient(server.url, other) as kept:
+        assert client.delete("/api/v1/tokens/current", headers=auth).status_code == 204
+        with pytest.raises(ConnectionClosed) as closed:
+            revoked.ws.receive(timeout=5)
+        assert closed.value.reason == 4401 and closed.value.message == "token revoked"
+        assert kept.nothing_within(0.3) and kept.ws.connected
+
+
 def test_a_muted_message_is_stored_and_streamed_but_makes_no_popup(server, client, services, drain, ana):
     auth, token, _ = ana
     message = register(client, auth, notify=False)

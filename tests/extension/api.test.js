@@ -16,7 +16,7 @@ before(async () => {
       response.writeHead(behaviour.status, { "Content-Type": "application/json" });
       const payload = behaviour.status === 201
         ? { id: 1, pixel_url: "https://t/p/1.s.gif", links: [], echo: JSON.parse(body), auth: request.headers.authorization }
-        : { error: { code: "invalid_field", message: "links.0: bad" } };
+        : { error: { code: "invalid_field", message: "links.0: bad", field: "links.0" } };
       response.end(JSON.stringify(payload));
     }, behaviour.delayMs));
   });
@@ -49,7 +49,10 @@ test("a server slower than the deadline means untracked, quickly", async () => {
 
 test("a refusal says why", async () => {
   Object.assign(behaviour, { delayMs: 0, status: 422 });
-  await assert.rejects(new Api(base, "t").register({}, 1500), (error) => error.status === 422 && /links\.0: bad/.test(error.message));
+  await assert.rejects(
+    new Api(base, "t").register({}, 1500),
+    (error) => error.status === 422 && /links\.0: bad/.test(error.message) && error.field === "links.0",
+  );
 });
 
 test("an unreachable server means untracked", async () => {

@@ -42,8 +42,8 @@ def issue_api_token(session: Session, user: User, label: str = "") -> str:
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    """Return the user a live API token belongs to, noting its use."""
+def find_token(session: Session, token: str) -> ApiToken | None:
+    """Return the live API token `token` is, noting its use; None if it is unknown or revoked."""
     if not token.startswith(TOKEN_PREFIX):
         return None
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None)))
@@ -54,7 +54,33 @@ def user_for_token(session: Session, token: str) -> User | None:
     # SQLite wait for the worker's write lock.
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_GRANULARITY:
         row.last_used_at = now
-    return session.get(User, row.user_id)
+    return row
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """Return the user a live API token belongs to, noting its use."""
+    row = find_token(session, token)
+    return None if row is None else session.get(User, row.user_id)
+
+
+def live_tokens(session: Session, user_id: int) -> list[ApiToken]:
+    """Return the user's tokens that still work, oldest first."""
+    return list(session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)).order_by(ApiToken.id)
+    ))
+
+
+def revoke_token(session: Session, user_id: int, token_id: int) -> bool:
+    """Revoke the user's live token `token_id`; False if they have no such token.
+
+    Every request looks its token up again (find_token), so the next one with it is refused.
+    """
+    revoked = session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id, ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return revoked.rowcount == 1
 
 
 def issue_pairing_code(session: Session, user: User, ttl_seconds: int) -> str:

@@ -11,4 +11,4 @@ def pair(call) -> tuple[PairOut, int]:
     user = redeem_pairing_code(call.session, body.code)
     if user is None:
         raise ApiError(400, "invalid_pairing_code", "pairing code is unknown, already used or expired", "code")
-    return PairOut(token=issue_api_token(call.session, user, label="extension")), 200
+    return PairOut(token=issue_api_token(call.session, user, label=body.label or "extension")), 200

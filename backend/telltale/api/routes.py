@@ -8,9 +8,10 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 
-from ..accounts.tokens import user_for_token
+from ..accounts.tokens import find_token
 from ..services import Services, services
-from . import messages, pairing, settings
+from ..store.models import User
+from . import messages, pairing, settings, tokens
 from .errors import ApiError, from_path_validation, from_validation
 from .schemas import (
     MessageCreated,
@@ -26,6 +27,8 @@ from .schemas import (
     SenderViewIn,
     SettingsOut,
     SettingsPatch,
+    TokenList,
+    TokenPath,
 )
 
 PREFIX = "/api/v1"
@@ -33,7 +36,7 @@ PREFIX = "/api/v1"
 ERRORS = {
     "400": "Malformed body, or a pairing code that is unknown, used or expired",
     "401": "Missing or bad API token",
-    "404": "No such message for this user, or an id out of range",
+    "404": "No such message or token for this user, or an id out of range",
     "413": "Body too large",
     "415": "Body is not JSON",
     "422": "A field has a bad value",
@@ -86,18 +89,26 @@ ROUTES = [
     Route("GET", "/settings", settings.show, "Read notification settings", response=SettingsOut),
     Route("PATCH", "/settings", settings.change, "Change time zone, re-open period, quiet hours or digest",
           SettingsPatch, response=SettingsOut),
+    Route("GET", "/tokens", tokens.index, "List the caller's API tokens that still work, without their secrets",
+          response=TokenList),
+    # Before /tokens/<id> only for the reader: the int converter never takes "current".
+    Route("DELETE", "/tokens/current", tokens.remove_current, "Revoke the token this request is made with (unpair)",
+          status=204),
+    Route("DELETE", "/tokens/<int:token_id>", tokens.remove, "Revoke one of the caller's tokens", status=204,
+          path_params=TokenPath),
 ]
 
 
 @dataclass
 class Call:
-    """What a handler gets: the transaction, the caller, and the validated input."""
+    """What a handler gets: the transaction, the caller and the id of the token they sent, the validated input."""
 
     services: Services
     session: Any
     user: Any = None
     body: BaseModel | None = None
     query: BaseModel | None = None
+    token_id: int | None = None
 
 
 def blueprint() -> Blueprint:
@@ -119,10 +130,12 @@ def _view(route: Route):
         # only after the caller is known, so strangers learn nothing about the API but "401".
         raw = request.get_data(cache=False) if route.body else b""
         with svc.sessions.begin() as session:
-            user = _caller(session) if route.auth else None
+            token = _caller_token(session) if route.auth else None
+            user = session.get(User, token.user_id) if token else None
             body = _parse_body(route.body, raw) if route.body else None
             query = _parse_query(route.query) if route.query else None
-            result, status = route.handler(Call(svc, session, user, body, query), **params)
+            call = Call(svc, session, user, body, query, token.id if token else None)
+            result, status = route.handler(call, **params)
             payload = None if result is None else result.model_dump(mode="json")
         if payload is None:
             return Response(status=status)
@@ -156,12 +169,12 @@ def _parse_query(model: type[BaseModel]) -> BaseModel:
         raise from_validation(exc) from None
 
 
-def _caller(session):
+def _caller_token(session):
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise ApiError(401, "unauthorized", "send an API token as 'Authorization: Bearer <token>'")
-    user = user_for_token(session, token.strip())
-    if user is None:
+    found = find_token(session, token.strip())
+    if found is None:
         raise ApiError(401, "unauthorized", "the API token is unknown or revoked")
-    return user
+    return found

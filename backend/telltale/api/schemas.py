@@ -18,11 +18,9 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # PostgreSQL cannot store NUL in text, and no address, reference or subject needs one.
 Recipient = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320, pattern=r"^[^\x00]*$")]
 Subject = Annotated[str, StringConstraints(max_length=998, pattern=r"^[^\x00]*$")]
-# A tag is printable text without whitespace at either end: what is shown is what is filtered on.
-Tag = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=64, pattern=r"^[^\s\x00-\x1f\x7f]([^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"),
-]
+# Printable text without whitespace at either end: what is shown is what is filtered on.
+PRINTABLE = r"^[^\s\x00-\x1f\x7f]([^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=PRINTABLE)]
 Tags = Annotated[list[Tag], Field(max_length=20)]
 Ref = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00]*$")]
 # Ten letters and digits, grouped as the server shows them or not; case does not matter.
@@ -64,10 +62,31 @@ class Strict(BaseModel):
 
 class PairIn(Strict):
     code: PairingCode
+    label: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=PRINTABLE)] | None = Field(
+        default=None, description="What the token is for, shown in the token list: e.g. the browser and system "
+                                  "it was paired from; defaults to 'extension'"
+    )
 
 
 class PairOut(BaseModel):
     token: str
+
+
+class TokenPath(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    token_id: Id
+
+
+class TokenOut(BaseModel):
+    id: int
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None = Field(description="To within five minutes; null if never used")
+    current: bool = Field(description="This is the token the request was made with")
+
+
+class TokenList(BaseModel):
+    items: list[TokenOut] = Field(description="The caller's tokens that still work, oldest first; never the secrets")
 
 
 class MessageIn(Strict):
@@ -228,6 +247,7 @@ class QuietHours(Strict):
 class SettingsOut(BaseModel):
     email: str
     timezone: str
+    timezone_set: bool = Field(description="False while the time zone is still the default (UTC): no one chose it")
     reopen_quiet_minutes: int
     quiet_hours: QuietHours | None
     digest: Digest

@@ -18,6 +18,8 @@ def change(call) -> tuple[SettingsOut, int]:
         elif getattr(patch, name) is not None:
             # Only quiet hours can be switched off with null; the others always have a value.
             setattr(user, name, getattr(patch, name))
+    if patch.timezone is not None:
+        user.timezone_set = True
     call.session.flush()
     return _out(user), 200
 
@@ -27,6 +29,7 @@ def _out(user) -> SettingsOut:
     return SettingsOut(
         email=user.email,
         timezone=user.timezone,
+        timezone_set=user.timezone_set,
         reopen_quiet_minutes=user.reopen_quiet_minutes,
         quiet_hours=quiet,
         digest=user.digest,

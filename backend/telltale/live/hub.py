@@ -2,6 +2,8 @@
 
 The hub carries no events, only wake-ups: each socket reads its user's stream itself. So the hub
 can lose its Redis connection, resubscribe, and wake everyone once, and no socket misses an event.
+The same subscription hears revoked tokens (revocations.py): their sockets are woken to close.
+A revocation announced while the hub is resubscribing is missed; that socket lasts until it reconnects.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from collections import defaultdict
 
 import redis
 
+from . import revocations
 from .stream import DOORBELL_PATTERN, user_of_doorbell
 
 log = logging.getLogger(__name__)
@@ -26,12 +29,21 @@ class Hub:
         self._redis_url = redis_url
         self._lock = threading.Lock()
         self._sockets: dict[int, set[threading.Event]] = defaultdict(set)
+        # The token each socket authenticated with, and the sockets whose token was revoked since.
+        self._tokens: dict[threading.Event, int] = {}
+        self._revoked: set[threading.Event] = set()
         self._owner_pid: int | None = None
 
-    def register(self, user_id: int, waker: threading.Event) -> None:
+    def register(self, user_id: int, token_id: int, waker: threading.Event) -> None:
         with self._lock:
             self._ensure_listener()
             self._sockets[user_id].add(waker)
+            self._tokens[waker] = token_id
+
+    def revoked(self, waker: threading.Event) -> bool:
+        """Tell whether the token `waker`'s socket authenticated with has been revoked."""
+        with self._lock:
+            return waker in self._revoked
 
     def unregister(self, user_id: int, waker: threading.Event) -> None:
         with self._lock:
@@ -40,6 +52,8 @@ class Hub:
                 wakers.discard(waker)
                 if not wakers:
                     del self._sockets[user_id]
+            self._tokens.pop(waker, None)
+            self._revoked.discard(waker)
 
     def count(self) -> int:
         with self._lock:
@@ -49,7 +63,7 @@ class Hub:
         # Called with the lock held; like the hit writer, one listener per process, after fork.
         if self._owner_pid != os.getpid():
             self._owner_pid = os.getpid()
-            self._sockets = defaultdict(set)
+            self._sockets, self._tokens, self._revoked = defaultdict(set), {}, set()
             threading.Thread(target=self._listen_forever, name="telltale-live-hub", daemon=True).start()
 
     def _listen_forever(self) -> None:
@@ -66,6 +80,7 @@ class Hub:
         pubsub = conn.pubsub(ignore_subscribe_messages=True)
         try:
             pubsub.psubscribe(DOORBELL_PATTERN)
+            pubsub.subscribe(revocations.CHANNEL)
             # Whatever was published while unsubscribed is in the streams: wake every socket to read.
             self._wake(None)
             while True:
@@ -74,9 +89,18 @@ class Hub:
                     pubsub.ping()
                 elif message["type"] == "pmessage":
                     self._wake(user_of_doorbell(message["channel"]))
+                elif message["type"] == "message":
+                    self._revoke(revocations.token_of(message["data"]))
         finally:
             pubsub.close()
             conn.close()
+
+    def _revoke(self, token_id: int | None) -> None:
+        with self._lock:
+            wakers = [waker for waker, token in self._tokens.items() if token == token_id]
+            self._revoked.update(wakers)
+        for waker in wakers:
+            waker.set()
 
     def _wake(self, user_id: int | None) -> None:
         with self._lock:

@@ -5,7 +5,8 @@ Protocol (also in the README):
   server -> {"type": "ready", "last_event_id": "<id>"}, then one JSON object per event, oldest
             first, each with its stream "id"; a client remembers the last id it handled.
   close codes: 4400 first message malformed, including a last_event_id that is no stream id
-            (reconnect without it), 4401 token unknown or revoked, 4408 no auth in time,
+            (reconnect without it), 4401 token unknown or revoked (also when it is revoked
+            while the socket is open), 4408 no auth in time,
             1011 server trouble (reconnect with your last id).
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ from flask import Flask, request
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
 
-from ..accounts.tokens import user_for_token
+from ..accounts.tokens import find_token
 from ..services import Services
 from . import stream
 from .hub import Hub
@@ -51,15 +52,15 @@ def init_app(app: Flask, svc: Services, hub: Hub) -> None:
     @sock.route("/ws")
     def live(ws):
         try:
-            user_id, last_id = _authenticate(ws, svc)
-            _stream(ws, svc, hub, user_id, last_id)
+            user_id, token_id, last_id = _authenticate(ws, svc)
+            _stream(ws, svc, hub, user_id, token_id, last_id)
         except Refused as refusal:
             ws.close(reason=refusal.code, message=refusal.reason)
         except redis.RedisError:
             ws.close(reason=1011, message="events are unavailable; reconnect with your last event id")
 
 
-def _authenticate(ws, svc: Services) -> tuple[int, str | None]:
+def _authenticate(ws, svc: Services) -> tuple[int, int, str | None]:
     raw = ws.receive(timeout=AUTH_SECONDS)
     if raw is None:
         raise Refused(4408, "send an auth message first")
@@ -76,18 +77,18 @@ def _authenticate(ws, svc: Services) -> tuple[int, str | None]:
         # Resending the same id cannot work: say so, and how to go on.
         raise Refused(4400, "last_event_id is not an event id (<ms>-<seq>); reconnect with null to start from now")
     with svc.sessions.begin() as session:
-        user = user_for_token(session, token)
-        if user is None:
+        found = find_token(session, token)
+        if found is None:
             raise Refused(4401, "token unknown or revoked")
-        return user.id, last_id
+        return found.user_id, found.id, last_id
 
 
-def _stream(ws, svc: Services, hub: Hub, user_id: int, last_id: str | None) -> None:
+def _stream(ws, svc: Services, hub: Hub, user_id: int, token_id: int, last_id: str | None) -> None:
     # The socket's own event doubles as the hub's waker: simple-websocket sets it when data or
     # a close arrives, so one wait covers new events, client messages and a vanished client.
     waker = ws.event
     # Register before reading where to start: an event appended in between is then read, not lost.
-    hub.register(user_id, waker)
+    hub.register(user_id, token_id, waker)
     try:
         last_id = last_id or stream.newest_id(svc.redis, user_id)
         ws.send(json.dumps({"type": "ready", "last_event_id": last_id}))
@@ -95,6 +96,8 @@ def _stream(ws, svc: Services, hub: Hub, user_id: int, last_id: str | None) -> N
             last_id = _send_new(ws, svc, user_id, last_id)
             waker.wait(svc.settings.ws_ping_seconds)
             waker.clear()
+            if hub.revoked(waker):
+                raise Refused(4401, "token revoked")
             # Reading client messages may swallow a wake-up; the stream read that follows the
             # next turn of the loop comes after it, so no event waits for the next ping.
             _discard_client_messages(ws)

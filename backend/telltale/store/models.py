@@ -58,6 +58,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column()
     # Notification preferences: the worker reads them for every event it publishes.
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # False while the zone is still the default: a browser paired then may set its own.
+    timezone_set: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     reopen_quiet_minutes: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
     quiet_start: Mapped[str | None] = mapped_column(String(5))
     quiet_end: Mapped[str | None] = mapped_column(String(5))

@@ -3,9 +3,11 @@
 // these requests, so they ask the service worker (see protocol.js).
 
 export class ApiError extends Error {
-  constructor(message, status = 0) {
+  // status 0: no answer at all. field: the request field the server named, if any.
+  constructor(message, status = 0, field = null) {
     super(message);
     this.status = status;
+    this.field = field;
   }
 }
 
@@ -41,13 +43,13 @@ export class Api {
     const payload = await response.json().catch(() => null);
     if (!response.ok) {
       const reason = payload?.error?.message || `the server answered ${response.status}`;
-      throw new ApiError(reason, response.status);
+      throw new ApiError(reason, response.status, payload?.error?.field ?? null);
     }
     return payload;
   }
 
-  pair(code) {
-    return this.call("POST", "/pair", { body: { code: code.trim() } });
+  pair(code, label) {
+    return this.call("POST", "/pair", { body: label ? { code: code.trim(), label } : { code: code.trim() } });
   }
 
   register(message, deadlineMs) {
@@ -74,5 +76,22 @@ export class Api {
 
   settings() {
     return this.call("GET", "/settings");
+  }
+
+  changeSettings(fields) {
+    return this.call("PATCH", "/settings", { body: fields });
+  }
+
+  tokens() {
+    return this.call("GET", "/tokens");
+  }
+
+  revokeToken(tokenId) {
+    return this.call("DELETE", `/tokens/${tokenId}`);
+  }
+
+  // Unpair: the token this Api was made with stops working.
+  revokeCurrentToken() {
+    return this.call("DELETE", "/tokens/current");
   }
 }

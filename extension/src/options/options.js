@@ -1,27 +1,30 @@
-// The settings page: which server, pairing with it, and the two choices the user has. #status is
-// the one line that says what happened; its data-state ("unpaired", "paired", "error") is what the
+// The settings page: which server, pairing with it, this browser's own choices, and, once paired,
+// the account's notification settings and tokens (their own sections). #status is the line that
+// says what happened to the pairing; its data-state ("unpaired", "paired", "error") is what the
 // end-to-end tests wait on.
 import { Api, ApiError } from "../common/api.js";
 import { ask } from "../common/protocol.js";
 import { DEFAULTS, isPaired, normaliseServerUrl, originPattern, readSettings, writeSettings } from "../common/settings.js";
+import { tokenLabel } from "./devices.js";
+import { hideDevices, loadDevices } from "./devices-section.js";
+import { hidePreferences, initPreferences, loadPreferences } from "./preferences-section.js";
+import { browserZone, offerBrowserZone } from "./preferences.js";
+import { element, setStatus } from "./ui.js";
 
 const LIVE_POLL_MS = 2_000;
 const HEALTH_DEADLINE_MS = 10_000;
 const CHOICES = { "track-default": "trackByDefault", notify: "notify", "detect-forwards": "detectForwards" };
 
-const element = (id) => document.getElementById(id);
 const serverInput = element("server-url");
 const codeInput = element("pairing-code");
 const buttons = ["save-server", "pair", "unpair"].map(element);
 
 function showStatus(state, text) {
-  const status = element("status");
-  status.dataset.state = state;
-  status.textContent = text;
+  setStatus(element("status"), state, text);
 }
 
-function showPairing(settings, prefix = "") {
-  if (isPaired(settings)) return showStatus("paired", `${prefix}Paired with ${settings.serverUrl}.`);
+function showPairing(settings, prefix = "", suffix = "") {
+  if (isPaired(settings)) return showStatus("paired", `${prefix}Paired with ${settings.serverUrl}.${suffix}`);
   const next = settings.serverUrl ? `enter a pairing code for ${settings.serverUrl}` : "enter your server's address, then a pairing code";
   return showStatus("unpaired", `${prefix}Not paired yet: ${next}.`);
 }
@@ -53,7 +56,10 @@ async function saveServer(serverUrl, granted) {
   // A token belongs to the server that issued it, and so does the id of the last event seen there.
   await writeSettings(moved ? { serverUrl, token: DEFAULTS.token, lastEventId: DEFAULTS.lastEventId } : { serverUrl });
   serverInput.value = serverUrl;
-  if (moved && isPaired(before)) await reconnect();
+  if (moved && isPaired(before)) {
+    await reconnect();
+    showAccount(await readSettings());
+  }
   // Only the words change while checking: data-state moves once the outcome is known.
   element("status").textContent = `Checking ${serverUrl}…`;
   const problem = await healthProblem(serverUrl);
@@ -86,7 +92,7 @@ async function pair() {
   if (!code) return showStatus("error", "Enter the pairing code first.");
   let token;
   try {
-    ({ token } = await new Api(settings.serverUrl).pair(code));
+    ({ token } = await new Api(settings.serverUrl).pair(code, tokenLabel()));
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     return showStatus("error", `Pairing failed: ${error.message}.`);
@@ -94,18 +100,49 @@ async function pair() {
   // A new token may be another account's: its events start from now, not from the old account's last id.
   await writeSettings({ token, lastEventId: DEFAULTS.lastEventId, recentEvents: [] });
   codeInput.value = "";
+  const zoneNote = await offerBrowserZone(new Api(settings.serverUrl, token), browserZone());
   await reconnect();
-  showPairing(await readSettings());
+  const paired = await readSettings();
+  showPairing(paired, "", zoneNote);
+  showAccount(paired);
   return refreshLive();
 }
 
+// The token is forgotten here whatever the server says: the user asked for this browser to stop.
 async function unpair() {
   const before = await readSettings();
+  if (!isPaired(before)) return showPairing(before);
+  const revoked = await revokeOwnToken(before);
   await writeSettings({ token: DEFAULTS.token, lastEventId: DEFAULTS.lastEventId });
   await reconnect();
-  if (isPaired(before)) showStatus("unpaired", `Unpaired: this browser no longer hears from ${before.serverUrl}.`);
-  else showPairing(await readSettings());
+  showAccount(await readSettings());
+  showStatus("unpaired", `Unpaired: this browser no longer hears from ${before.serverUrl}. ${revoked}`);
   return refreshLive();
+}
+
+// Revoke this browser's token on the server; say what became of it.
+async function revokeOwnToken(settings) {
+  try {
+    await new Api(settings.serverUrl, settings.token).revokeCurrentToken();
+    return "Its token is revoked on the server.";
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    if (error.status === 401) return "The server had already stopped accepting its token.";
+    const why = error.status ? `the server refused (${error.message})` : error.message;
+    return `Its token could not be revoked on the server, as ${why}: revoke it under “Paired browsers and ` +
+      "tokens” in the settings of another paired browser.";
+  }
+}
+
+// The account's sections, shown only while paired.
+function showAccount(settings) {
+  if (!isPaired(settings)) {
+    hidePreferences();
+    hideDevices();
+    return;
+  }
+  loadPreferences().catch((error) => setStatus(element("preferences-status"), "error", error.message));
+  loadDevices().catch((error) => setStatus(element("devices-status"), "error", error.message));
 }
 
 async function saveChoice(key, value) {
@@ -152,9 +189,11 @@ for (const [id, key] of Object.entries(CHOICES)) {
   element(id).addEventListener("change", (event) => busy(() => saveChoice(key, event.target.checked)));
 }
 
+initPreferences();
 readSettings().then((settings) => {
   serverInput.value = settings.serverUrl;
   for (const [id, key] of Object.entries(CHOICES)) element(id).checked = settings[key];
   showPairing(settings);
+  showAccount(settings);
   watchLive();
 });

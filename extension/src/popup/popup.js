@@ -1,9 +1,10 @@
 // The toolbar popup: what just happened (the live events the service worker keeps in storage) and
-// the latest messages, each with Stop tracking and Mute. Everything shown is set as text: subjects
-// and addresses come from other people.
+// the latest messages, each with tracking on or off, notifications on or off, and its tags.
+// Everything shown is set as text: subjects, addresses and tags come from other people or the user.
 import { describeEvent, opensLabel, stateLabel } from "../common/format.js";
 import { ask } from "../common/protocol.js";
 import { isPaired, readSettings } from "../common/settings.js";
+import { tagEditor } from "./tag-editor.js";
 
 const ACTIVITY_SHOWN = 10;
 const MESSAGES_SHOWN = 20;
@@ -55,6 +56,7 @@ function messageRow(message) {
     subject,
     make("p", "recipients", message.recipients.join(", ")),
     make("p", "state", [stateLabel(message), opensLabel(message)].filter(Boolean).join(" · ")),
+    tagEditor(message, (control, fields, done) => change(control, message, fields, done), showStatus),
     actions(message),
   );
   return row;
@@ -62,37 +64,42 @@ function messageRow(message) {
 
 function actions(message) {
   const box = make("p", "actions");
-  if (message.tracking) {
-    box.append(actionButton(message, "stop-tracking", "Stop tracking", { tracking: false }, "Tracking stopped for"));
-  }
-  const [label, done] = message.notify ? ["Mute", "Muted"] : ["Unmute", "Unmuted"];
-  box.append(actionButton(message, "mute", label, { notify: !message.notify }, done));
+  box.append(message.tracking
+    ? actionButton(message, "stop-tracking", "Stop tracking", { tracking: false }, "Tracking stopped for")
+    : actionButton(message, "resume-tracking", "Resume tracking", { tracking: true }, "Tracking resumed for"));
+  box.append(message.notify
+    ? actionButton(message, "mute", "Mute notifications", { notify: false }, "Notifications muted for")
+    : actionButton(message, "unmute", "Unmute notifications", { notify: true }, "Notifications back on for"));
   return box;
 }
+
+// The button that undoes each one: focus moves there once the row is redrawn.
+const COUNTERPART = { "stop-tracking": "resume-tracking", "resume-tracking": "stop-tracking", mute: "unmute", unmute: "mute" };
 
 function actionButton(message, className, label, fields, done) {
   const button = make("button", className, label);
   button.type = "button";
-  // "Mute" alone does not say which message, for someone not seeing the row.
+  // "Mute notifications" alone does not say which message, for someone not seeing the row.
   button.setAttribute("aria-describedby", `subject-${message.id}`);
   button.addEventListener("click", () => change(button, message, fields, done));
   return button;
 }
 
-async function change(button, message, fields, done) {
-  button.disabled = true;
+async function change(control, message, fields, done) {
+  control.disabled = true;
   let updated;
   try {
     ({ message: updated } = await ask("change", { messageId: message.id, fields }));
   } catch (error) {
-    button.disabled = false;
+    control.disabled = false;
     showStatus(`Could not change “${subjectOf(message)}”: ${error.message}`);
     return;
   }
   const row = messageRow(updated);
-  button.closest("li").replaceWith(row);
-  // The clicked button left with the old row: keep keyboard focus in the same place.
-  (row.querySelector(`button.${button.className}`) ?? row.querySelector("button")).focus();
+  control.closest("li.message").replaceWith(row);
+  // The clicked control left with the old row: keep keyboard focus in the same place.
+  const again = COUNTERPART[control.className] ?? "new-tag";
+  (row.querySelector(`.${again}`) ?? row.querySelector("button")).focus();
   showStatus(`${done} “${subjectOf(updated)}”.`);
 }
 
