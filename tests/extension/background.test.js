@@ -2,9 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { socketUrl } from "../../extension/src/background/live.js";
 import { WEBMAIL_DOMAINS, blockRules } from "../../extension/src/background/network-rules.js";
-import { normaliseServerUrl, originPattern } from "../../extension/src/common/settings.js";
+import { normaliseServerUrl, originPattern, socketUrl } from "../../extension/src/common/server-urls.js";
 
 test("the websocket follows the server's scheme, host and port", () => {
   assert.equal(socketUrl("https://t.example.org"), "wss://t.example.org/ws");

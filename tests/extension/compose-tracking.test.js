@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { FORWARD_SELECTORS, applyTracking, hasPixel, isTrackable, removeTracking, trackableAnchors } from "../../extension/src/compose/tracking.js";
+import { applyTracking, hasPixel, isTrackable, removeTracking, trackableAnchors } from "../../extension/src/compose/tracking.js";
+import { SHARED } from "../../extension/src/webmail/shared-selectors.js";
 import { composeBody } from "./dom.js";
 
 const GMAIL_REPLY = `<div dir="ltr">Hola Bo,<div><br></div><div>The quote is at <a href="https://shop.example.com/q3?id=7&amp;ref=mail#terms">our shop</a>, questions to <a href="mailto:sales@example.com">sales</a>.</div><div>See <a href="#section-2">below</a>. Precios en €, naïve café — 東京.</div><table><tbody><tr><td><a href="https://example.org/table-cell">cell link</a></td></tr></tbody></table><div><br></div><span class="gmail_signature_prefix">-- </span><div dir="ltr" class="gmail_signature" data-smartmail="gmail_signature"><div dir="ltr">Ana · <a href="https://ana.example.net/">ana.example.net</a></div></div></div><br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">On Mon, Nov 23, 2026 at 9:00 AM Bo &lt;bo@example.test&gt; wrote:<br></div><blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex;border-left:1px solid rgb(204,204,204);padding-left:1ex">Can you send <a href="https://bo.example.test/rfq">the RFQ</a>?</blockquote></div>`;
@@ -133,7 +134,7 @@ test("the reading image follows the pixel, and the forward style comes only when
   applyTracking(forwarded, trackableAnchors(forwarded), registration, { forwards: true });
   const styles = forwarded.querySelectorAll("style");
   assert.equal(styles.length, 1);
-  assert.equal(styles[0].textContent, `${FORWARD_SELECTORS.join(",")}{background-image:url("${registration.forward_url}")}`);
+  assert.equal(styles[0].textContent, `${SHARED.forwardHeader.join(",")}{background-image:url("${registration.forward_url}")}`);
   // Before the quote, like the pixel: the quoted message is someone else's.
   assert.ok(styles[0].compareDocumentPosition(forwarded.querySelector(".gmail_quote")) & 4);
 });

@@ -8,6 +8,7 @@ import { test } from "node:test";
 import { parseHTML } from "../../extension/node_modules/linkedom/esm/index.js";
 import { GMAIL } from "../../extension/src/webmail/gmail-selectors.js";
 import { OUTLOOK } from "../../extension/src/webmail/outlook-selectors.js";
+import { SHARED } from "../../extension/src/webmail/shared-selectors.js";
 
 const FIXTURES = new URL("../e2e/fixtures/", import.meta.url);
 const DOC = readFileSync(new URL("../../extension/docs/webmail.md", import.meta.url), "utf8");
@@ -18,6 +19,7 @@ const pages = (client) =>
     .map((name) => parseHTML(readFileSync(new URL(`${client}/${name}`, FIXTURES), "utf8")).document);
 
 // The doc section of one client: from its "## Gmail" / "## Outlook" heading to the next "## ".
+// (The shared selectors' section is "## Every client".)
 function section(client) {
   const start = DOC.indexOf(`\n## ${client}`);
   assert.ok(start >= 0, `extension/docs/webmail.md has no "## ${client}" section`);
@@ -43,4 +45,16 @@ for (const [client, selectors] of [["Gmail", GMAIL], ["Outlook", OUTLOOK]]) {
       }
     });
   }
+}
+
+// What every client shares is not one client's page: Apple Mail's and Thunderbird's quotes are in
+// no fixture, so these are only held to the doc.
+const shared = section("Every client");
+for (const [name, selectors] of Object.entries(SHARED)) {
+  test(`every client ${name}: the doc says what it finds and where each selector comes from`, () => {
+    assert.ok(shared.includes(`\`${name}\``), `extension/docs/webmail.md, Every client: no entry for ${name}`);
+    for (const selector of selectors) {
+      assert.ok(shared.includes(`\`${selector}\``), `extension/docs/webmail.md, Every client: no source for ${selector}`);
+    }
+  });
 }

@@ -3,8 +3,9 @@
 // with an open websocket alive (Chrome 116+), so a keepalive goes out every KEEPALIVE_MS.
 // Each event handled moves lastEventId in storage; a reconnect, after a backend restart or after
 // the worker itself was stopped, resumes from there and gets exactly what it missed.
-import { RECENT_EVENTS, isPaired, readSettings, writeSettings } from "../common/settings.js";
-import { showPopup } from "./popups.js";
+import { socketUrl } from "../common/server-urls.js";
+import { isPaired, readSettings, recordEvent, saveLastEventId } from "../common/storage.js";
+import { showNotification } from "./notifications.js";
 import { isSenderView } from "./sender-views.js";
 
 const KEEPALIVE_MS = 20_000;
@@ -50,7 +51,7 @@ export function restart() {
 }
 
 async function open() {
-  const settings = await readSettings();
+  const settings = await readSettings(["serverUrl", "token", "lastEventId"]);
   if (!isPaired(settings) || socket) return;
   const ws = new WebSocket(socketUrl(settings.serverUrl));
   socket = ws;
@@ -58,45 +59,50 @@ async function open() {
     ws.send(JSON.stringify({ type: "auth", token: settings.token, last_event_id: settings.lastEventId || null }));
   };
   ws.onmessage = (message) => {
-    if (socket !== ws) return;
-    let data;
-    try {
-      data = JSON.parse(message.data);
-    } catch {
-      return;
-    }
-    if (data.type === "ready") {
-      ready = true;
-      attempts = 0;
-      startKeepalive(ws);
-      if (!settings.lastEventId && data.last_event_id) queue = queue.then(() => writeSettings({ lastEventId: data.last_event_id }));
-      return;
-    }
-    queue = queue.then(() => handle(data)).catch((error) => console.warn("Telltale: an event was not handled", error));
+    if (socket === ws) received(ws, settings, message.data);
   };
   ws.onclose = (close) => {
-    if (socket !== ws) return;
-    socket = null;
-    ready = false;
-    stopKeepalive();
-    if (close.code === UNAUTHORISED) {
-      console.warn("Telltale: the server refused this extension's token; pair it again in the options");
-      return;
-    }
-    if (close.code === MALFORMED) {
-      console.warn("Telltale: the server refused the last event id; resuming from now", close.reason);
-      writeSettings({ lastEventId: null }).then(retry, retry);
-      return;
-    }
-    retry();
+    if (socket === ws) closed(close);
   };
 }
 
+function received(ws, settings, text) {
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return;
+  }
+  if (data.type === "ready") {
+    ready = true;
+    attempts = 0;
+    startKeepalive(ws);
+    if (!settings.lastEventId && data.last_event_id) queue = queue.then(() => saveLastEventId(data.last_event_id));
+    return;
+  }
+  queue = queue.then(() => handle(data)).catch((error) => console.warn("Telltale: an event was not handled", error));
+}
+
+function closed(close) {
+  socket = null;
+  ready = false;
+  stopKeepalive();
+  if (close.code === UNAUTHORISED) {
+    console.warn("Telltale: the server refused this extension's token; pair it again in the options");
+    return;
+  }
+  if (close.code === MALFORMED) {
+    console.warn("Telltale: the server refused the last event id; resuming from now", close.reason);
+    saveLastEventId(null).then(retry, retry);
+    return;
+  }
+  retry();
+}
+
 async function handle(event) {
-  const settings = await readSettings();
-  const recentEvents = [event, ...settings.recentEvents.filter((old) => old.id !== event.id)].slice(0, RECENT_EVENTS);
-  if (event.popup && settings.notify && !(await isSenderView(event))) await showPopup(event);
-  await writeSettings({ lastEventId: event.id, recentEvents });
+  const { notify } = await readSettings(["notify"]);
+  if (event.popup && notify && !(await isSenderView(event))) await showNotification(event);
+  await recordEvent(event);
 }
 
 function retry() {
@@ -119,10 +125,4 @@ function startKeepalive(ws) {
 function stopKeepalive() {
   clearInterval(keepaliveTimer);
   keepaliveTimer = null;
-}
-
-export function socketUrl(serverUrl) {
-  const url = new URL("/ws", serverUrl);
-  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  return url.href;
 }

@@ -1,21 +1,19 @@
 // Answers to content scripts and extension pages (the protocol is in common/protocol.js).
-import { Api } from "../common/api.js";
-import { isPaired, readSettings } from "../common/settings.js";
+import { pairedApi } from "../common/api.js";
+import { BACKEND_REGISTER_DEADLINE_MS } from "../common/protocol.js";
+import { readSettings } from "../common/storage.js";
 import { abandon } from "./abandoned.js";
 import * as live from "./live.js";
 import { noteSenderView } from "./sender-views.js";
 
-// Under the content script's 1.5 s deadline, so that the answer, even a refusal, arrives in time.
-const REGISTER_DEADLINE_MS = 1300;
-
 async function api() {
-  const settings = await readSettings();
-  if (!isPaired(settings)) throw new Error("Telltale is not set up: pair it with your server in its options");
-  return new Api(settings.serverUrl, settings.token);
+  const paired = await pairedApi();
+  if (!paired) throw new Error("Telltale is not set up: pair it with your server in its options");
+  return paired;
 }
 
 const HANDLERS = {
-  register: async ({ message }) => ({ registration: await (await api()).register(message, REGISTER_DEADLINE_MS) }),
+  register: async ({ message }) => ({ registration: await (await api()).register(message, BACKEND_REGISTER_DEADLINE_MS) }),
   abandon: async ({ message }) => {
     await abandon(message);
     return {};
@@ -23,7 +21,7 @@ const HANDLERS = {
   // A registration whose mail did not go out: deleted now, or remembered until the server answers.
   discard: async ({ messageId, message }) => {
     try {
-      await (await api()).call("DELETE", `/messages/${messageId}`);
+      await (await api()).deleteMessage(messageId);
     } catch {
       await abandon(message);
     }
@@ -34,7 +32,7 @@ const HANDLERS = {
     return { message: await (await api()).change(messageId, fields) };
   },
   "sender-view": async ({ messageId, at }) => {
-    // Noted locally first: a popup for a hit already on its way is then held back (live.js).
+    // Noted locally first: a notification for a hit already on its way is then held back (live.js).
     await noteSenderView(messageId, at);
     await (await api()).senderViewed(messageId, at);
     return {};
@@ -46,7 +44,7 @@ const HANDLERS = {
     live.restart();
     return {};
   },
-  "live-status": async () => ({ ...live.status(), lastEventId: (await readSettings()).lastEventId }),
+  "live-status": async () => ({ ...live.status(), lastEventId: (await readSettings(["lastEventId"])).lastEventId }),
 };
 
 export async function handleRequest(request) {

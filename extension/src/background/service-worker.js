@@ -1,11 +1,12 @@
 // The extension's service worker. Chrome stops it after 30 s without activity and starts it again
 // for any event, so every listener is registered here, at the top level, on each start, and all
-// state that must outlive it is in chrome.storage (common/settings.js).
+// state that must outlive it is in chrome.storage (common/storage.js).
+import { onSettingsChange } from "../common/storage.js";
 import { forgetAbandoned } from "./abandoned.js";
-import { handleRequest } from "./requests.js";
 import * as live from "./live.js";
 import { syncBlockRules } from "./network-rules.js";
-import { openConversation } from "./popups.js";
+import { openConversation } from "./notifications.js";
+import { handleRequest } from "./requests.js";
 
 const WATCHDOG = "telltale-live";
 
@@ -19,10 +20,9 @@ chrome.notifications.onClicked.addListener((notificationId) => {
   openConversation(notificationId).catch((error) => console.warn("Telltale: could not open the conversation", error));
 });
 
-chrome.storage.onChanged.addListener((changes, area) => {
-  if (area !== "local") return;
-  if ("serverUrl" in changes || "token" in changes) live.restart();
-  if ("serverUrl" in changes) syncBlockRules();
+onSettingsChange(["serverUrl", "token"], (changed) => {
+  live.restart();
+  if ("serverUrl" in changed) syncBlockRules();
 });
 
 // A periodic alarm wakes a stopped worker, which then reopens the websocket: the backstop for

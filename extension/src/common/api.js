@@ -1,6 +1,8 @@
 // The backend's REST API (README "API"), as the extension calls it. Only extension pages and the
 // service worker use this: content scripts run under the webmail's origin, where CORS would refuse
-// these requests, so they ask the service worker (see protocol.js).
+// these requests, so they ask the service worker (see protocol.js). Every Api is made here:
+// pairedApi() for everything done as this browser, pairWith() for the one call made before.
+import { isPaired, readSettings } from "./storage.js";
 
 export class ApiError extends Error {
   // status 0: no answer at all. field: the request field the server named, if any.
@@ -70,6 +72,10 @@ export class Api {
     return this.call("GET", `/messages?${query}`);
   }
 
+  deleteMessage(messageId) {
+    return this.call("DELETE", `/messages/${messageId}`);
+  }
+
   message(messageId) {
     return this.call("GET", `/messages/${messageId}`);
   }
@@ -94,4 +100,15 @@ export class Api {
   revokeCurrentToken() {
     return this.call("DELETE", "/tokens/current");
   }
+}
+
+// The API with this browser's token, or null when it is not paired.
+export async function pairedApi() {
+  const settings = await readSettings(["serverUrl", "token"]);
+  return isPaired(settings) ? new Api(settings.serverUrl, settings.token) : null;
+}
+
+// Exchange a pairing code for a token ({token}) with the server at `serverUrl`.
+export function pairWith(serverUrl, code, label) {
+  return new Api(serverUrl).pair(code, label);
 }

@@ -4,6 +4,7 @@
 // Each request is {type, ...fields}; each answer is {ok: true, ...result} or {ok: false, error}.
 //   register      {message}                     -> {registration}  POST /messages
 //   abandon       {message}                     -> {}              a registration given up at Send
+//   discard       {messageId, message}          -> {}              DELETE /messages/<id>, or abandon
 //   report-refs   {messageId, client_ref?, thread_ref?} -> {}     PATCH /messages/<id>
 //   sender-view   {messageId, at}               -> {}              POST /messages/<id>/sender-views
 //   change        {messageId, fields}           -> {message}       PATCH /messages/<id>
@@ -13,8 +14,15 @@
 //   live-status   {}                            -> {connected, lastEventId}
 
 export const REQUESTS = Object.freeze([
-  "register", "abandon", "report-refs", "sender-view", "change", "messages", "message", "reconnect", "live-status",
+  "register", "abandon", "discard", "report-refs", "sender-view", "change", "messages", "message", "reconnect",
+  "live-status",
 ]);
+
+// The longest a Send waits for "register" to be answered, waking the service worker included.
+export const REGISTER_DEADLINE_MS = 1500;
+// The service worker's own deadline for the backend's answer to "register": shorter, so that its
+// answer, even a refusal, still reaches the compose within REGISTER_DEADLINE_MS.
+export const BACKEND_REGISTER_DEADLINE_MS = REGISTER_DEADLINE_MS - 200;
 
 export class NoAnswer extends Error {}
 

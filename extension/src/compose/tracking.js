@@ -4,17 +4,10 @@
 // The user's text is never touched: only `href` attributes of the user's own links change, and
 // one <img> is inserted. Links inside a quoted reply or forward are someone else's and stay as
 // they are; so do mailto:, tel: and in-page anchors.
+import { TRACKING_PATHS, trackingPrefix } from "../common/server-urls.js";
+import { SHARED } from "../webmail/shared-selectors.js";
 
-// Where a quoted reply or forward starts, in Gmail, Outlook on the web, Apple Mail and Thunderbird.
-const QUOTE_STARTS = [
-  ".gmail_quote",
-  ".gmail_quote_container",
-  "#appendonsend",
-  "#divRplyFwdMsg",
-  "blockquote[type='cite']",
-  ".moz-cite-prefix",
-];
-const QUOTE_SELECTOR = QUOTE_STARTS.join(", ");
+const QUOTE_SELECTOR = SHARED.quoteStart.join(", ");
 const MAX_URL_LENGTH = 2048;
 
 export function isTrackable(href) {
@@ -46,14 +39,9 @@ export function trackableAnchors(body, ownOrigin = null) {
 // Undo, or a second Send, must not get two. Known by its address alone: the pixel carries no
 // attribute of ours, which would tell every recipient that the mail is tracked, and by what.
 export function hasPixel(body, pixelUrl) {
-  const prefix = `${new URL(pixelUrl).origin}/p/`;
+  const prefix = trackingPrefix(new URL(pixelUrl).origin, TRACKING_PATHS.pixel);
   return [...body.querySelectorAll("img[src]")].some((img) => img.getAttribute("src").startsWith(prefix));
 }
-
-// Forward headers only desktop clients write into a forward: Outlook's and Thunderbird's. Styled
-// with our forward image, they load it only when the message is shown forwarded; webmail strips
-// <style> from what it shows. The research: extension/docs/webmail.md, "Forwards".
-export const FORWARD_SELECTORS = Object.freeze(["div.OutlookMessageHeader", "table.moz-email-headers-table"]);
 
 // Apply a registration ({pixel_url, reading_url, forward_url, links: [{url, tracked_url}]}) to `body`.
 // `options.forwards` adds the forward markup style (an opt-in: it is a <style> element in the body). The registration was
@@ -89,7 +77,7 @@ export function applyTracking(body, anchors, registration, options = {}) {
 }
 
 // Take every trace of `registration` out of `body`, leaving what the user wrote: for a Send that
-// did not go out (content/compose.js). Found by our URLs, not by the nodes applyTracking made,
+// did not go out (registration.js). Found by our URLs, not by the nodes applyTracking made,
 // because an editor may have rebuilt those nodes since. A link the user edited since keeps what
 // they wrote.
 export function removeTracking(body, registration) {
@@ -128,7 +116,9 @@ function isCssSafe(url) {
 
 function forwardStyle(document, url) {
   const style = document.createElement("style");
-  style.textContent = `${FORWARD_SELECTORS.join(",")}{background-image:url("${url}")}`;
+  // The forward headers only desktop clients write (extension/docs/webmail.md, "Forwards"): webmail
+  // strips <style> from what it shows.
+  style.textContent = `${SHARED.forwardHeader.join(",")}{background-image:url("${url}")}`;
   return style;
 }
 

@@ -12,10 +12,11 @@
 //     for each other button that sends (Gmail's Send & Archive): two candidates that disagree
 //     mean the markup is not the one the selectors were written for.
 import { every } from "../webmail/find.js";
+import { SHARED } from "../webmail/shared-selectors.js";
 
-// Landmarks of the mail app around the compose windows, by role: roles do not change with the
-// user's language, and a compose window never holds one.
-const APP_LANDMARKS = "[role=navigation], [role=tree], [role=banner], [role=main], [role=search], [role=complementary]";
+// A compose being built is incomplete for a moment: judge it only once it has stood this long.
+export const SETTLE_MS = 1500;
+const APP_LANDMARKS = SHARED.appLandmark.join(", ");
 
 // `adapter` provides container(body), selectors.composeBody and sendLists (candidate lists, Send's
 // first). Answers {root, body, send, buttons} for a compose that can be tracked, or {refused}

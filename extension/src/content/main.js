@@ -1,27 +1,28 @@
-// What runs in a webmail tab: the own-pixel guard from the first moment (document_start), then
-// the Track switch and Send interception, and the Sent list ticks once the page is there.
-import { guardOwnPixels } from "./own-pixels.js";
-import { startCompose } from "./compose.js";
-import { startSentList } from "./sent-list.js";
-import { DEFAULTS } from "../common/settings.js";
+// What runs in a webmail tab: the own-pixel guard from the first moment (document_start), then,
+// once the page is there, the compose feature (compose/feature.js) and the Sent list ticks. Each
+// feature is start(adapter, settings) -> {refresh, mutated?}, and all share one MutationObserver
+// (page-watch.js).
+import { defaultSettings, onSettingsChange, readSettings } from "../common/storage.js";
+import * as compose from "../compose/feature.js";
+import * as ownPixels from "./own-pixels.js";
+import { watchPage } from "./page-watch.js";
+import * as sentList from "./sent-list.js";
 
 const KEYS = ["serverUrl", "token", "trackByDefault", "detectForwards"];
 
 export async function startContent(adapter) {
-  // One object shared by every part, updated in place when the options change.
-  const settings = Object.fromEntries(KEYS.map((key) => [key, DEFAULTS[key]]));
-  const guard = guardOwnPixels(settings);
-  Object.assign(settings, await chrome.storage.local.get(KEYS));
-  guard.rescan();
+  // One object shared by every feature, updated in place when the options change.
+  const settings = defaultSettings(KEYS);
+  const page = watchPage(document);
+  page.add(ownPixels.start(adapter, settings));
+  Object.assign(settings, await readSettings(KEYS));
+  page.refreshAll();
   await domReady();
-  const compose = startCompose(adapter, settings);
-  const sent = startSentList(adapter, settings);
-  chrome.storage.onChanged.addListener((changes, area) => {
-    if (area !== "local" || !KEYS.some((key) => key in changes)) return;
-    for (const key of KEYS) if (key in changes) settings[key] = changes[key].newValue ?? DEFAULTS[key];
-    guard.rescan();
-    compose.refresh();
-    sent.refresh();
+  page.add(compose.start(adapter, settings));
+  page.add(sentList.start(adapter, settings));
+  onSettingsChange(KEYS, (changed) => {
+    Object.assign(settings, changed);
+    page.refreshAll();
   });
 }
 

@@ -2,17 +2,58 @@
 // hovering shows its last events. Rows are matched to messages by the references reported at
 // Send (webmail/refs.js); a match also completes references the compose could not know yet.
 import { ask } from "../common/protocol.js";
+import { isPaired } from "../common/storage.js";
 
 const REFRESH_MS = 15_000;
+const RENDER_DELAY_MS = 300;
 const HOVER_EVENTS = 5;
 
-export function startSentList(adapter, settings) {
+// The feature (content/page-watch.js): refresh() renders the ticks RENDER_DELAY_MS after it is
+// first called, however often it is called meanwhile; the messages are fetched again every REFRESH_MS.
+export function start(adapter, settings) {
   const document = globalThis.document;
+  const load = loader();
+  let pending = false;
+  const refresh = () => {
+    if (pending) return;
+    pending = true;
+    setTimeout(() => {
+      pending = false;
+      render(adapter, settings, document, load);
+    }, RENDER_DELAY_MS);
+  };
+  setInterval(() => {
+    load.expire();
+    refresh();
+  }, REFRESH_MS);
+  return { refresh };
+}
+
+async function render(adapter, settings, document, load) {
+  if (!isPaired(settings)) return;
+  const rows = adapter.sentRows(document);
+  if (rows.length === 0) return;
+  let known;
+  try {
+    known = await load();
+  } catch (error) {
+    console.info(`[Telltale] the Sent list shows no ticks: ${error.message}`);
+    return;
+  }
+  for (const row of rows) {
+    const message = match(row, known);
+    if (message) {
+      completeRefs(row, message);
+      mark(document, row, message);
+    }
+  }
+}
+
+// The latest tracked messages, fetched at most once per REFRESH_MS unless expired.
+function loader() {
   let messages = [];
   let fetchedAt = 0;
   let fetching = null;
-  let pending = false;
-
   const load = async () => {
     if (Date.now() - fetchedAt < REFRESH_MS) return messages;
     fetching ||= ask("messages", { limit: 100 })
@@ -26,46 +67,10 @@ export function startSentList(adapter, settings) {
       });
     return fetching;
   };
-
-  const render = async () => {
-    if (!settings.serverUrl || !settings.token) return;
-    const rows = adapter.sentRows(document);
-    if (rows.length === 0) return;
-    let known;
-    try {
-      known = await load();
-    } catch (error) {
-      console.info(`[Telltale] the Sent list shows no ticks: ${error.message}`);
-      return;
-    }
-    for (const row of rows) {
-      const message = match(row, known);
-      if (message) {
-        completeRefs(row, message);
-        mark(document, row, message);
-      }
-    }
-  };
-
-  const refresh = () => {
-    if (pending) return;
-    pending = true;
-    setTimeout(() => {
-      pending = false;
-      render();
-    }, 300);
-  };
-  new MutationObserver((records) => {
-    // Our own ticks are mutations too; only the webmail's count.
-    if (records.every((record) => [...record.addedNodes].every((node) => node.dataset?.telltaleTicks !== undefined))) return;
-    refresh();
-  }).observe(document, { childList: true, subtree: true });
-  setInterval(() => {
+  load.expire = () => {
     fetchedAt = 0;
-    refresh();
-  }, REFRESH_MS);
-  refresh();
-  return { refresh };
+  };
+  return load;
 }
 
 function match(row, messages) {

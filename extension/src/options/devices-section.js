@@ -1,9 +1,9 @@
 // The options page's list of paired browsers and tokens, each but this browser's own with a
 // Revoke button (this browser leaves with Unpair, which also forgets the token here).
 // #devices-status's data-state ("loading", "ready", "revoked", "error") is what tests wait on.
-import { ApiError } from "../common/api.js";
+import { ApiError, pairedApi } from "../common/api.js";
 import { describeToken, tokenName } from "./devices.js";
-import { element, explain, pairedApi, setStatus, whileBusy } from "./ui.js";
+import { element, explain, setStatus, whileBusy } from "./ui.js";
 
 const section = element("devices-section");
 const list = element("devices");

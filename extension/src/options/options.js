@@ -2,9 +2,10 @@
 // the account's notification settings and tokens (their own sections). #status is the line that
 // says what happened to the pairing; its data-state ("unpaired", "paired", "error") is what the
 // end-to-end tests wait on.
-import { Api, ApiError } from "../common/api.js";
+import { ApiError, pairWith, pairedApi } from "../common/api.js";
 import { ask } from "../common/protocol.js";
-import { DEFAULTS, isPaired, normaliseServerUrl, originPattern, readSettings, writeSettings } from "../common/settings.js";
+import { normaliseServerUrl, originPattern } from "../common/server-urls.js";
+import { forgetPairing, isPaired, readSettings, saveChoice, savePairing, saveServerUrl } from "../common/storage.js";
 import { tokenLabel } from "./devices.js";
 import { hideDevices, loadDevices } from "./devices-section.js";
 import { hidePreferences, initPreferences, loadPreferences } from "./preferences-section.js";
@@ -13,7 +14,8 @@ import { element, setStatus } from "./ui.js";
 
 const LIVE_POLL_MS = 2_000;
 const HEALTH_DEADLINE_MS = 10_000;
-const CHOICES = { "track-default": "trackByDefault", notify: "notify", "detect-forwards": "detectForwards" };
+// The checkboxes of this browser's own choices, with the setting each one stores.
+const CHECKBOXES = { "track-default": "trackByDefault", notify: "notify", "detect-forwards": "detectForwards" };
 
 const serverInput = element("server-url");
 const codeInput = element("pairing-code");
@@ -51,12 +53,10 @@ async function saveServer(serverUrl, granted) {
     showStatus("error", `Telltale was not allowed to reach ${serverUrl}, so the address was not saved.`);
     return;
   }
-  const before = await readSettings();
-  const moved = before.serverUrl !== serverUrl;
-  // A token belongs to the server that issued it, and so does the id of the last event seen there.
-  await writeSettings(moved ? { serverUrl, token: DEFAULTS.token, lastEventId: DEFAULTS.lastEventId } : { serverUrl });
+  // Moving to another server forgets the pairing with the old one (common/storage.js).
+  const before = await saveServerUrl(serverUrl);
   serverInput.value = serverUrl;
-  if (moved && isPaired(before)) {
+  if (before.serverUrl !== serverUrl && isPaired(before)) {
     await reconnect();
     showAccount(await readSettings());
   }
@@ -92,15 +92,14 @@ async function pair() {
   if (!code) return showStatus("error", "Enter the pairing code first.");
   let token;
   try {
-    ({ token } = await new Api(settings.serverUrl).pair(code, tokenLabel()));
+    ({ token } = await pairWith(settings.serverUrl, code, tokenLabel()));
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     return showStatus("error", `Pairing failed: ${error.message}.`);
   }
-  // A new token may be another account's: its events start from now, not from the old account's last id.
-  await writeSettings({ token, lastEventId: DEFAULTS.lastEventId, recentEvents: [] });
+  await savePairing(token);
   codeInput.value = "";
-  const zoneNote = await offerBrowserZone(new Api(settings.serverUrl, token), browserZone());
+  const zoneNote = await offerBrowserZone(await pairedApi(), browserZone());
   await reconnect();
   const paired = await readSettings();
   showPairing(paired, "", zoneNote);
@@ -112,8 +111,8 @@ async function pair() {
 async function unpair() {
   const before = await readSettings();
   if (!isPaired(before)) return showPairing(before);
-  const revoked = await revokeOwnToken(before);
-  await writeSettings({ token: DEFAULTS.token, lastEventId: DEFAULTS.lastEventId });
+  const revoked = await revokeOwnToken();
+  await forgetPairing();
   await reconnect();
   showAccount(await readSettings());
   showStatus("unpaired", `Unpaired: this browser no longer hears from ${before.serverUrl}. ${revoked}`);
@@ -121,9 +120,9 @@ async function unpair() {
 }
 
 // Revoke this browser's token on the server; say what became of it.
-async function revokeOwnToken(settings) {
+async function revokeOwnToken() {
   try {
-    await new Api(settings.serverUrl, settings.token).revokeCurrentToken();
+    await (await pairedApi()).revokeCurrentToken();
     return "Its token is revoked on the server.";
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
@@ -145,8 +144,8 @@ function showAccount(settings) {
   loadDevices().catch((error) => setStatus(element("devices-status"), "error", error.message));
 }
 
-async function saveChoice(key, value) {
-  await writeSettings({ [key]: value });
+async function applyChoice(key, value) {
+  await saveChoice(key, value);
   showPairing(await readSettings(), "Saved. ");
 }
 
@@ -185,14 +184,14 @@ element("pair").addEventListener("click", (event) => {
   busy(pair);
 });
 element("unpair").addEventListener("click", () => busy(unpair));
-for (const [id, key] of Object.entries(CHOICES)) {
-  element(id).addEventListener("change", (event) => busy(() => saveChoice(key, event.target.checked)));
+for (const [id, key] of Object.entries(CHECKBOXES)) {
+  element(id).addEventListener("change", (event) => busy(() => applyChoice(key, event.target.checked)));
 }
 
 initPreferences();
 readSettings().then((settings) => {
   serverInput.value = settings.serverUrl;
-  for (const [id, key] of Object.entries(CHOICES)) element(id).checked = settings[key];
+  for (const [id, key] of Object.entries(CHECKBOXES)) element(id).checked = settings[key];
   showPairing(settings);
   showAccount(settings);
   watchLive();

@@ -1,11 +1,11 @@
 // The options page's "Notifications" section: the settings the server keeps for the account,
 // loaded when paired and saved with one PATCH. #preferences-status's data-state ("loading",
 // "ready", "saving", "saved", "error") is what the end-to-end tests wait on.
-import { ApiError } from "../common/api.js";
+import { ApiError, pairedApi } from "../common/api.js";
 import {
   DIGESTS, FormProblem, browserZone, describeRefusal, formFromSettings, knownZones, patchFromForm,
 } from "./preferences.js";
-import { element, explain, pairedApi, setStatus, whileBusy } from "./ui.js";
+import { element, explain, setStatus, whileBusy } from "./ui.js";
 
 // Form fields by the API field a refusal names ("quiet_hours.start" marks the start).
 const INPUTS = {

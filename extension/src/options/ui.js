@@ -1,7 +1,5 @@
 // What the options page's parts share: finding elements, status lines that tests can wait on,
-// and the API as this browser is paired with it.
-import { Api } from "../common/api.js";
-import { isPaired, readSettings } from "../common/settings.js";
+// and how a refusal of the API reads.
 
 export const element = (id) => document.getElementById(id);
 
@@ -9,12 +7,6 @@ export const element = (id) => document.getElementById(id);
 export function setStatus(node, state, text) {
   node.dataset.state = state;
   node.textContent = text;
-}
-
-// The API with this browser's token, or null when it is not paired.
-export async function pairedApi() {
-  const settings = await readSettings();
-  return isPaired(settings) ? new Api(settings.serverUrl, settings.token) : null;
 }
 
 // A refusal of the token itself means it was revoked, perhaps from another browser.

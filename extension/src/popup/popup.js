@@ -3,7 +3,7 @@
 // Everything shown is set as text: subjects, addresses and tags come from other people or the user.
 import { describeEvent, opensLabel, stateLabel } from "../common/format.js";
 import { ask } from "../common/protocol.js";
-import { isPaired, readSettings } from "../common/settings.js";
+import { isPaired, onSettingsChange, readSettings } from "../common/storage.js";
 import { tagEditor } from "./tag-editor.js";
 
 const ACTIVITY_SHOWN = 10;
@@ -114,7 +114,5 @@ async function start() {
 }
 
 element("open-options").addEventListener("click", () => chrome.runtime.openOptionsPage());
-chrome.storage.onChanged.addListener((changes, area) => {
-  if (area === "local" && changes.recentEvents) showActivity(changes.recentEvents.newValue ?? []);
-});
+onSettingsChange(["recentEvents"], ({ recentEvents }) => showActivity(recentEvents));
 start().catch((error) => showStatus(error.message));
