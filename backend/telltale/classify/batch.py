@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from ..counting import Reader, counts, reader_key
+from ..counting import Reader, ReaderKey, counts, reader_key
 from ..message_context import Click, MessageContext
 from ..privacy import stored_ip
 from .classifier import BURST, Context, Hit, Verdict
@@ -87,10 +87,10 @@ class _Batch:
         self.clicks = {message_id: _latest_per_link(message.recent_clicks) for message_id, message in contexts.items()}
         self.opens: dict[tuple, list[datetime]] = defaultdict(list)
         for message in contexts.values():
-            for at, ip, ua in message.recent_opens:
-                self.opens[(message.id, ip, ua)].append(at)
+            for opened in message.recent_opens:
+                self.opens[(message.id, opened.address, opened.user_agent)].append(opened.at)
         self.rows_of: dict[int, list[dict]] = defaultdict(list)
-        self.readers: dict[int, set] = defaultdict(set)
+        self.readers: dict[int, set[ReaderKey]] = defaultdict(set)
         self.first_readers: dict[int, Reader] = {}
         self.seen_open: set[int] = set()
 

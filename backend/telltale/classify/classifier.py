@@ -12,7 +12,7 @@ sender's own view and a click on the decoy link decide alone.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -29,6 +29,8 @@ TOO_SOON = timedelta(seconds=2)
 # Scanners fetch every link of a message within seconds of delivery (Mautic issue 9798).
 BURST = timedelta(seconds=5)
 PREFETCH_HEADERS = ("sec-purpose", "purpose", "x-purpose", "x-moz")
+# Add evidence for a source: its weight and the reason the user reads.
+Vote = Callable[[str, float, str], None]
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ class Classifier:
         return Verdict(verdict.source, verdict.reason, burst=True) if burst and verdict.source == "scanner" else verdict
 
 
-def _vote_on_agent(hit: Hit, agent: AgentMatch | None, vote) -> None:
+def _vote_on_agent(hit: Hit, agent: AgentMatch | None, vote: Vote) -> None:
     if agent is None:
         if not hit.ua:
             vote("scanner" if hit.kind == "click" else "prefetch", 1.0, "no User-Agent")
@@ -113,7 +115,7 @@ def _vote_on_agent(hit: Hit, agent: AgentMatch | None, vote) -> None:
         vote(agent.source, WEIGHT[agent.confidence], agent.reason)
 
 
-def _vote_on_request(hit: Hit, context: Context, vote) -> None:
+def _vote_on_request(hit: Hit, context: Context, vote: Vote) -> None:
     """Vote on how the request was made and when, against what is known of the message."""
     machine_kind = "scanner" if hit.kind == "click" else "prefetch"
     if hit.method == "HEAD":
@@ -131,7 +133,7 @@ def _vote_on_request(hit: Hit, context: Context, vote) -> None:
         vote("scanner", 0.5, "a click before any open")
 
 
-def _vote_on_clicks(hit: Hit, context: Context, vote) -> bool:
+def _vote_on_clicks(hit: Hit, context: Context, vote: Vote) -> bool:
     """Vote on the clicks around this one; say whether they make a burst."""
     burst = {c.link_index for c in context.recent_clicks if abs(hit.at - c.at) <= BURST and c.link_index is not None}
     burst.add(hit.link_index)
@@ -145,7 +147,8 @@ def _vote_on_clicks(hit: Hit, context: Context, vote) -> bool:
     return False
 
 
-def _decide(hit: Hit, agent: AgentMatch | None, votes: Mapping[str, float], reasons: Mapping[str, list[str]]) -> Verdict:
+def _decide(hit: Hit, agent: AgentMatch | None, votes: Mapping[str, float],
+            reasons: Mapping[str, list[str]]) -> Verdict:
     machines = [(score, source) for source, score in votes.items() if source != "person"]
     person = votes.get("person", 0.0)
     if machines:
