@@ -122,12 +122,12 @@ def classify() -> None:
     """
     from datetime import UTC, datetime
 
-    from .classify import networks
-    from .worker.pipeline import enricher, inspect
+    from . import countries
+    from .classify.judge import load_judge
+    from .live.events import place
 
     settings = settings_or_exit()
-    networks.use(networks.for_home(settings.home))
-    enrich = enricher(settings.geoip_db)
+    judge, country_names = load_judge(settings.home, settings.geoip_db), countries.names()
     for number, text in enumerate(sys.stdin, start=1):
         if not text.strip():
             continue
@@ -135,10 +135,12 @@ def classify() -> None:
             line = json.loads(text)
             if not isinstance(line, dict):
                 raise ValueError("each line must be a JSON object")
-            answer = inspect(line, enrich, datetime.now(UTC))
+            answer = judge.inspect(line, datetime.now(UTC))
+            answer["place"] = place(answer, country_names)
         except (ValueError, TypeError) as exc:
             answer = {"error": f"line {number}: {exc}"}
         click.echo(json.dumps(answer, ensure_ascii=False))
+    judge.close()
 
 
 @main.group()
@@ -149,7 +151,7 @@ def rules() -> None:
 @rules.command("refresh")
 def rules_refresh() -> None:
     """Download Apple's Private Relay egress list into the instance folder (restart workers after)."""
-    from .classify.refresh import RefreshFailed, refresh
+    from .private_relay import RefreshFailed, refresh
 
     settings = settings_or_exit()
     try:

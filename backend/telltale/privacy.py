@@ -20,3 +20,8 @@ def truncate_ip(address: str) -> str:
         ip = ip.ipv4_mapped
     prefix = 24 if ip.version == 4 else 48
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+
+
+def stored_ip(address: str, store_full_ip: bool) -> str:
+    """The address as it is stored: truncated, unless the owner chose to keep addresses whole."""
+    return address[:64] if store_full_ip else truncate_ip(address)

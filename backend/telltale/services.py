@@ -1,18 +1,23 @@
 """The long-lived things a process needs, made once by the factory and kept on the app."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import redis
 from flask import current_app
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import countries
 from .config import Settings
 from .keyring import load_or_create_keys
 from .store.db import make_engine, make_sessions
 from .tokens import TokenSigner
 from .tracking.spool import Spool
+
+if TYPE_CHECKING:
+    from .classify.judge import Judge
 
 EXTENSION_KEY = "telltale"
 REDIS_CONNECTIONS = 50
@@ -26,11 +31,29 @@ class Services:
     sessions: sessionmaker[Session]
     signer: TokenSigner
     spool: Spool
+    # ISO code to English name, for the place a live event shows.
+    country_names: dict[str, str]
+    _judge: Judge | None = field(default=None, repr=False)
+
+    def judge(self) -> Judge:
+        """Return this process's judge of hits, loading it on first use.
+
+        Not in build_services: web processes never judge a hit, and each would carry the 27 MB and
+        0.3 s it costs to load (nor import its parsers). The worker asks for it as it starts.
+        """
+        if self._judge is None:
+            from .classify.judge import load_judge
+
+            self._judge = load_judge(self.settings.home, self.settings.geoip_db,
+                                     store_full_ip=self.settings.store_full_ip)
+        return self._judge
 
     def close(self) -> None:
-        """Release the database and Redis connections this process holds."""
+        """Release the database and Redis connections, and the GeoIP database, this process holds."""
         self.engine.dispose()
         self.redis.connection_pool.disconnect()
+        if self._judge is not None:
+            self._judge.close()
 
 
 def build_services(settings: Settings) -> Services:
@@ -42,6 +65,7 @@ def build_services(settings: Settings) -> Services:
         sessions=make_sessions(engine),
         signer=TokenSigner(load_or_create_keys(settings.keys_file)),
         spool=Spool(settings.spool_dir),
+        country_names=countries.names(),
     )
 
 

@@ -144,6 +144,17 @@ def test_readers_count_each_client_once_and_a_proxy_as_one(client, services):
     assert (shown["opens"], shown["readers"]) == (6, 3)
 
 
+def test_clicks_are_counted_as_clicks_not_as_readers_or_repeats(client, services):
+    auth, _ = make_user(services)
+    message = register(client, auth)
+    later = time.time() + 120
+    store(services, [record(message["id"], "click", later, ZURICH, APPLE_MAIL, link_index=0)])
+    store(services, [record(message["id"], "click", later + 5, ZURICH, APPLE_MAIL, link_index=0)])
+    shown, events = events_of(client, auth, message)
+    assert (shown["clicks"], shown["readers"]) == (2, 0)
+    assert [(event["source"], event["repeat"]) for event in events] == [("person", False)] * 2
+
+
 def test_a_new_client_in_a_new_place_after_the_first_reader_looks_forwarded(client, services):
     auth, _ = make_user(services)
     message = register(client, auth)

@@ -18,12 +18,13 @@ from pathlib import Path
 
 from itsdangerous import Signer
 
-from telltale.classify import classifier
-from telltale.classify.classifier import Context
+from telltale.classify import agents, networks
+from telltale.classify.classifier import Classifier, Context
 from telltale.classify.enrich import Enricher
+from telltale.classify.judge import Judge
+from telltale.classify.rows import hit_of
 from telltale.privacy import truncate_ip
 from telltale.tokens import LINK_SALT, PIXEL_SALT, TokenSigner
-from telltale.worker.pipeline import hit_of, inspect
 
 CORPUS = Path(__file__).parents[1] / "backend" / "classify" / "corpus.jsonl"
 TOKENS = 1000
@@ -90,6 +91,8 @@ def _hits(repeat: int) -> dict:
               for row in rows]
     addresses = [(row.get("ua") or "", truncate_ip(row.get("ip") or "")) for row in rows]
     uncached, cached = Enricher(cache_size=0), Enricher()
+    classifier = Classifier(agents.load(), networks.for_home(None))
+    worker = Judge(classifier, uncached)
     try:
         result = {
             "hits": len(rows),
@@ -101,7 +104,7 @@ def _hits(repeat: int) -> dict:
                  for (h, c), a in zip(judged, addresses, strict=True)], repeat),
             # What the worker does per hit (`telltale classify` runs the same function): it enriches
             # only people and hits it cannot name, since a machine's device and place are not the reader's.
-            "worker_path_us": per_call([lambda r=r: inspect(r, uncached, now) for r in rows], repeat),
+            "worker_path_us": per_call([lambda r=r: worker.inspect(r, now) for r in rows], repeat),
             "reference_enrich_cached_us": per_call([lambda a=a: cached.enrich(*a) for a in addresses], repeat),
         }
     finally:

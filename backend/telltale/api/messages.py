@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ..classify.audience import reading_label
-from ..sources import COUNTED_SOURCES, SENDER_REASON, SENDER_VIEW_WINDOW
 from ..store import messages as queries
-from ..store.events import record_sender_view
 from ..store.models import Event, Message
+from ..store.sender_views import record_sender_view
 from .errors import not_found
 from .schemas import EventOut, LinkOut, MessageCreated, MessageDetail, MessageIn, MessageOut, MessagePage, TrackedLink
+
+# The hop of the reading chain (tracking/hotpath.py) a client reached: the message was still open
+# on its screen at that mark (1, 3 and 9 s by default). ContactMonkey's buckets.
+READING_LABELS = {1: "glanced", 2: "skimmed", 3: "read"}
 
 
 def create(call) -> tuple[MessageCreated, int]:
@@ -74,7 +76,7 @@ def change(call, message_id: int) -> tuple[MessageOut, int]:
 def sender_viewed(call, message_id: int) -> tuple[MessageOut, int]:
     message = _owned(call, message_id)
     viewed_at = call.body.at or datetime.now(UTC)
-    record_sender_view(call.session, message, viewed_at, SENDER_VIEW_WINDOW, COUNTED_SOURCES, SENDER_REASON)
+    record_sender_view(call.session, message, viewed_at)
     call.session.flush()
     return _out(message), 200
 
@@ -137,3 +139,7 @@ def _event(event: Event) -> EventOut:
         reading=reading_label(event.reading_step),
         forwarded=event.forwarded,
     )
+
+
+def reading_label(step: int | None) -> str | None:
+    return READING_LABELS.get(step) if step else None

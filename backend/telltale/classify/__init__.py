@@ -1,1 +1,1 @@
-"""Tell people from machines, and describe the people."""
+"""Tell people from machines, and describe the people: pure, no Flask, Redis or SQL."""

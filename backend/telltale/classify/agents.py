@@ -24,11 +24,10 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from ..errors import ConfigError
-from .rules import CONFIDENCES, check_entry
+from .rule_format import CONFIDENCES, check_entry
 
 RULES_FILE = Path(__file__).parent / "data" / "agents.toml"
 SOURCES = ("proxy", "prefetch", "scanner", "crawler", "person_client")
@@ -70,6 +69,7 @@ class AgentRules:
         self._words = frozenset(self._index)
 
     def match(self, ua: str) -> AgentMatch | None:
+        """The rule that best explains this User-Agent, or None when no rule does."""
         if not ua:
             return None
         found = self._words.intersection(ua.encode(errors="ignore").translate(_WORDS).split())
@@ -93,6 +93,7 @@ def _rank(rule: Rule) -> tuple[int, bool, int]:
 
 
 def load(path: Path = RULES_FILE) -> AgentRules:
+    """Read the rules; ConfigError, naming the rule, for one that is not well formed."""
     try:
         entries = tomllib.loads(path.read_text(encoding="utf-8")).get("rule", [])
     except (OSError, tomllib.TOMLDecodeError) as error:
@@ -124,14 +125,3 @@ def _rule(entry: dict, where: str) -> Rule:
         raise ConfigError(f"{where}: match {entry['match']!r} is not a regular expression: {error}") from error
     match = AgentMatch(entry["name"], entry["source"], entry["reason"], entry["confidence"])
     return Rule(match, pattern, tuple(entry["tokens"]), tuple(entry["examples"]))
-
-
-@cache
-def default() -> AgentRules:
-    """The shipped rules, read on first use."""
-    return load()
-
-
-def match_agent(ua: str) -> AgentMatch | None:
-    """The rule that best explains this User-Agent, or None when no rule does."""
-    return default().match(ua)

@@ -1,22 +1,25 @@
 """Who made a hit: a person, a mail provider's image proxy, a prefetcher, a scanner, a crawler,
 the sender, or nobody we can name; and why, in a few words the user reads next to the event.
 
-A pure function of the hit and what is known of its message (no Flask, Redis or SQL), so the
-worker and `telltale classify` run the same code. Signals vote instead of deciding alone, because
-single signals are wrong for mail: generic bot lists call Gmail's proxy and Outlook bots, Apple's
-prefetches look like any "Mozilla/5.0", and scanners click with a plain Chrome User-Agent. A
-machine class wins only with MACHINE_THRESHOLD of evidence (one "probable" signal) and more than
-the evidence for a person; the extension's report of the sender's own view and a click on the decoy link decide alone.
+A pure function of the hit, what is known of its message and the rules it is built with (no
+Flask, Redis or SQL), so the worker and `telltale classify` run the same code. Signals vote
+instead of deciding alone, because single signals are wrong for mail: generic bot lists call
+Gmail's proxy and Outlook bots, Apple's prefetches look like any "Mozilla/5.0", and scanners
+click with a plain Chrome User-Agent. A machine class wins only with MACHINE_THRESHOLD of evidence
+(one "probable" signal) and more than the evidence for a person; the extension's report of the
+sender's own view and a click on the decoy link decide alone.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ..sources import SENDER_REASON, SENDER_VIEW_WINDOW
-from . import agents, networks
+from ..counting import SENDER_REASON, SENDER_VIEW_WINDOW
+from ..message_context import Click
+from .agents import AgentMatch, AgentRules
+from .networks import Networks
 
 SOURCES = ("person", "proxy", "prefetch", "scanner", "crawler", "sender", "unknown")
 MACHINE_THRESHOLD = 1.5
@@ -26,6 +29,8 @@ TOO_SOON = timedelta(seconds=2)
 # Scanners fetch every link of a message within seconds of delivery (Mautic issue 9798).
 BURST = timedelta(seconds=5)
 PREFETCH_HEADERS = ("sec-purpose", "purpose", "x-purpose", "x-moz")
+# Add evidence for a source: its weight and the reason the user reads.
+Vote = Callable[[str, float, str], None]
 
 
 @dataclass(frozen=True)
@@ -39,12 +44,6 @@ class Hit:
     # Whether `headers` is what the client sent (the hot path's record) or unknown (a corpus line).
     headers_known: bool = False
     link_index: int | None = None
-
-
-@dataclass(frozen=True)
-class Click:
-    at: datetime
-    link_index: int | None
 
 
 @dataclass(frozen=True)
@@ -68,44 +67,56 @@ class Verdict:
     burst: bool = False
 
 
-def classify(hit: Hit, context: Context) -> Verdict:
-    if any(abs(hit.at - viewed) <= SENDER_VIEW_WINDOW for viewed in context.sender_views):
-        return Verdict("sender", SENDER_REASON)
-    if hit.kind == "click" and context.decoy_index is not None and hit.link_index == context.decoy_index:
-        return Verdict("scanner", "followed a link no person can see")
+class Classifier:
+    """Judge hits by the User-Agent rules and the networks it is given (the owner's among them)."""
 
-    votes: dict[str, float] = defaultdict(float)
-    reasons: dict[str, list[str]] = defaultdict(list)
+    def __init__(self, agents: AgentRules, networks: Networks) -> None:
+        self._agents, self._networks = agents, networks
 
-    def vote(source: str, weight: float, reason: str) -> None:
-        votes[source] += weight
-        reasons[source].append(reason)
+    def classify(self, hit: Hit, context: Context) -> Verdict:
+        if any(abs(hit.at - viewed) <= SENDER_VIEW_WINDOW for viewed in context.sender_views):
+            return Verdict("sender", SENDER_REASON)
+        if hit.kind == "click" and context.decoy_index is not None and hit.link_index == context.decoy_index:
+            return Verdict("scanner", "followed a link no person can see")
+        votes: dict[str, float] = defaultdict(float)
+        reasons: dict[str, list[str]] = defaultdict(list)
 
-    agent = agents.match_agent(hit.ua) if hit.ua else None
-    if agent is not None:
-        source = agent.source
-        if source == "person_client":
-            # Scanners click with ordinary browser User-Agents: on a click, a browser's name
-            # is weaker evidence of a person than on an open.
-            weight = WEIGHT[agent.confidence] * (2 / 3 if hit.kind == "click" else 1)
-            vote("person", weight, agent.reason)
-        elif source == "proxy" and hit.kind == "click":
-            # Image proxies fetch images; a click through one is a machine following links.
-            vote("scanner", WEIGHT[agent.confidence], f"{agent.reason} following a link")
-        else:
-            vote(source, WEIGHT[agent.confidence], agent.reason)
-    elif not hit.ua:
-        vote("scanner" if hit.kind == "click" else "prefetch", 1.0, "no User-Agent")
+        def vote(source: str, weight: float, reason: str) -> None:
+            votes[source] += weight
+            reasons[source].append(reason)
 
-    network = networks.lookup(hit.ip) if hit.ip else None
-    if network is not None:
-        source = network.source
-        if source == "proxy" and hit.kind == "click":
-            source = "scanner"
-        # Outlook on the web loads images from Exchange's own ranges: on an open, a mail
-        # provider's network is weaker evidence of a machine than on a click.
-        vote(source, WEIGHT[network.confidence] * (2 / 3 if hit.kind == "open" else 1), network.reason)
+        agent = self._agents.match(hit.ua) if hit.ua else None
+        _vote_on_agent(hit, agent, vote)
+        network = self._networks.lookup(hit.ip) if hit.ip else None
+        if network is not None:
+            source = "scanner" if network.source == "proxy" and hit.kind == "click" else network.source
+            # Outlook on the web loads images from Exchange's own ranges: on an open, a mail
+            # provider's network is weaker evidence of a machine than on a click.
+            vote(source, WEIGHT[network.confidence] * (2 / 3 if hit.kind == "open" else 1), network.reason)
+        _vote_on_request(hit, context, vote)
+        burst = hit.kind == "click" and _vote_on_clicks(hit, context, vote)
+        verdict = _decide(hit, agent, votes, reasons)
+        return Verdict(verdict.source, verdict.reason, burst=True) if burst and verdict.source == "scanner" else verdict
 
+
+def _vote_on_agent(hit: Hit, agent: AgentMatch | None, vote: Vote) -> None:
+    if agent is None:
+        if not hit.ua:
+            vote("scanner" if hit.kind == "click" else "prefetch", 1.0, "no User-Agent")
+        return
+    if agent.source == "person_client":
+        # Scanners click with ordinary browser User-Agents: on a click, a browser's name
+        # is weaker evidence of a person than on an open.
+        vote("person", WEIGHT[agent.confidence] * (2 / 3 if hit.kind == "click" else 1), agent.reason)
+    elif agent.source == "proxy" and hit.kind == "click":
+        # Image proxies fetch images; a click through one is a machine following links.
+        vote("scanner", WEIGHT[agent.confidence], f"{agent.reason} following a link")
+    else:
+        vote(agent.source, WEIGHT[agent.confidence], agent.reason)
+
+
+def _vote_on_request(hit: Hit, context: Context, vote: Vote) -> None:
+    """Vote on how the request was made and when, against what is known of the message."""
     machine_kind = "scanner" if hit.kind == "click" else "prefetch"
     if hit.method == "HEAD":
         vote(machine_kind, 2.0, "a HEAD request fetches no content")
@@ -120,13 +131,9 @@ def classify(hit: Hit, context: Context) -> Verdict:
     if hit.kind == "click" and context.opened is False:
         # Weak: a reader whose client blocks images (classic Outlook's default) clicks unopened too.
         vote("scanner", 0.5, "a click before any open")
-    burst = hit.kind == "click" and _vote_on_clicks(hit, context, vote)
-
-    verdict = _decide(hit, agent, votes, reasons)
-    return Verdict(verdict.source, verdict.reason, burst=True) if burst and verdict.source == "scanner" else verdict
 
 
-def _vote_on_clicks(hit: Hit, context: Context, vote) -> bool:
+def _vote_on_clicks(hit: Hit, context: Context, vote: Vote) -> bool:
     """Vote on the clicks around this one; say whether they make a burst."""
     burst = {c.link_index for c in context.recent_clicks if abs(hit.at - c.at) <= BURST and c.link_index is not None}
     burst.add(hit.link_index)
@@ -140,7 +147,8 @@ def _vote_on_clicks(hit: Hit, context: Context, vote) -> bool:
     return False
 
 
-def _decide(hit: Hit, agent, votes: Mapping[str, float], reasons: Mapping[str, list[str]]) -> Verdict:
+def _decide(hit: Hit, agent: AgentMatch | None, votes: Mapping[str, float],
+            reasons: Mapping[str, list[str]]) -> Verdict:
     machines = [(score, source) for source, score in votes.items() if source != "person"]
     person = votes.get("person", 0.0)
     if machines:

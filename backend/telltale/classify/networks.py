@@ -2,7 +2,7 @@
 
 Ranges become sorted, non-overlapping integer intervals per address family, searched with
 bisect. Where ranges overlap the narrowest wins, and on equal ranges the file loaded last (the
-owner's, which `telltale refresh` writes into the instance folder). Stored addresses may be
+owner's, which `telltale rules refresh` writes into the instance folder). Stored addresses may be
 truncated to their /24 or /48 ("203.0.113.0"): they are ordinary addresses here. Anything that
 is not an address is None, never an error: a hit is classified whatever it carries.
 
@@ -21,11 +21,10 @@ import tomllib
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from ..errors import ConfigError
-from .rules import check_entry
+from .rule_format import check_entry
 
 SHIPPED = Path(__file__).parent / "data" / "networks.toml"
 OWNER_FILE = "networks.toml"
@@ -85,10 +84,13 @@ def _flatten(intervals: list[tuple[int, int, int, NetworkMatch]]):
 
 
 class Networks:
+    """The networks of every file loaded, by address family."""
+
     def __init__(self, v4: _Table, v6: _Table) -> None:
         self._v4, self._v6 = v4, v6
 
     def lookup(self, ip: str) -> NetworkMatch | None:
+        """The network this address belongs to, or None (also for anything that is not an address)."""
         try:
             if ":" in ip:
                 number = int.from_bytes(socket.inet_pton(socket.AF_INET6, ip.strip()), "big")
@@ -161,21 +163,3 @@ def for_home(home: Path | None) -> Networks:
     owner = home / OWNER_FILE if home is not None else None
     return load([SHIPPED, owner] if owner is not None and owner.exists() else [SHIPPED])
 
-
-@cache
-def default() -> Networks:
-    """The shipped networks alone, read on first use."""
-    return load([SHIPPED])
-
-
-_installed: list[Networks] = []
-
-
-def use(networks: Networks) -> None:
-    """Make `lookup` answer from these networks (the worker installs for_home(...) at start)."""
-    _installed[:] = [networks]
-
-
-def lookup(ip: str) -> NetworkMatch | None:
-    """The network this address belongs to, or None (also for anything that is not an address)."""
-    return (_installed[0] if _installed else default()).lookup(ip)

@@ -13,8 +13,8 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from zoneinfo import ZoneInfo
 
 from ..config import Settings
+from ..counting import counts
 from ..services import Services
-from ..sources import counts
 from ..store.digests import Activity, DigestReader, activity, claim_digest
 from . import mailer
 

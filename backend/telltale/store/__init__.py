@@ -1,1 +1,1 @@
-"""Persistent storage: SQLAlchemy models, named queries and Alembic migrations. Knows no HTTP."""
+"""Persistent storage: SQLAlchemy models, named queries and Alembic migrations. Knows no HTTP, and no classifier."""

@@ -1,1 +1,1 @@
-"""rq jobs and the worker process: ingest hits, and later classify, enrich, poll for replies."""
+"""rq jobs and the worker process: store hits (gather from the store, judge, write), publish them, send digests."""

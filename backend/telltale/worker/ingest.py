@@ -11,31 +11,21 @@ import logging
 import os
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import orjson
 from sqlalchemy import exc as db_errors
+from sqlalchemy.orm import Session
 
 from .. import queue
-from ..classify.classifier import BURST, Click
+from ..classify.batch import Judged
+from ..counting import counts
 from ..errors import HitsNotStored
 from ..notify.policy import Preferences
 from ..services import Services, services
-from ..sources import COUNTED_SOURCES, counts
-from ..store.events import (
-    bump_counters,
-    clicks_since,
-    first_readers,
-    insert_new_events,
-    note_readings,
-    notification_preferences,
-    opens_since,
-    readers_of,
-    sender_views_of,
-    set_aside_clicks,
-    tracked_messages,
-)
-from .pipeline import REPEAT_WINDOW, MessageContext, enricher, event_rows, stored_ip
+from ..store.contexts import message_contexts, tracked_messages
+from ..store.counters import bump_counters
+from ..store.events import insert_new_events, note_readings, notification_preferences, set_aside_clicks
 from .publish import publish
 
 log = logging.getLogger(__name__)
@@ -129,18 +119,6 @@ def store_chunk(svc: Services, raw: Sequence[bytes]) -> int:
     return stored
 
 
-def _new_faces(hits: Sequence[dict], messages: set[int], readers: dict[int, set], store_full_ip: bool) -> set[int]:
-    """The messages opened by a client not yet among their readers: only a new reader can be a
-    forward, so only their first readers need looking up."""
-    known = {message_id: {(key[1], key[2]) for key in keys} for message_id, keys in readers.items()}
-    return {
-        int(hit["message_id"]) for hit in hits
-        if hit.get("kind") == "open" and int(hit["message_id"]) in messages
-        and (stored_ip(str(hit.get("ip") or ""), store_full_ip), str(hit.get("ua") or "")[:512])
-        not in known.get(int(hit["message_id"]), ())
-    }
-
-
 def store_records(records: list[str]) -> int:
     """rq job: store hits that failed inside a batch; raise, naming each one, if any still fails."""
     svc = services()
@@ -158,44 +136,34 @@ def store_records(records: list[str]) -> int:
 
 
 def store(svc: Services, raw: Sequence[bytes]) -> int:
-    """Store the hits in `raw` (JSON records) in one transaction, then publish; return how many were new."""
+    """Store the hits in `raw` (JSON records) in one transaction, then publish; return how many were new.
+
+    Gather each message's context, judge the hits against it, write what was judged.
+    """
     hits = list({hit["id"]: hit for hit in map(orjson.loads, raw)}.values())
-    settings = svc.settings
+    judge = svc.judge()
     with svc.sessions.begin() as session:
         messages = tracked_messages(session, (int(hit["message_id"]) for hit in hits))
         # A message deleted, or with tracking switched off, keeps nothing of its hits.
-        live = {message_id: message for message_id, message in messages.items() if message.tracking}
-        views = sender_views_of(session, live)
-        earliest = min((float(hit["at"]) for hit in hits), default=time.time())
-        clicks = clicks_since(session, live, datetime.fromtimestamp(earliest, UTC) - BURST)
-        opening = {int(hit["message_id"]) for hit in hits if hit.get("kind") == "open"} & live.keys()
-        addresses = {stored_ip(str(hit.get("ip") or ""), settings.store_full_ip) for hit in hits}
-        opens = opens_since(session, opening, datetime.fromtimestamp(earliest, UTC) - REPEAT_WINDOW, COUNTED_SOURCES,
-                            addresses)
-        readers = readers_of(session, opening, addresses, COUNTED_SOURCES)
-        firsts = first_readers(session, _new_faces(hits, opening, readers, settings.store_full_ip))
-        contexts = {
-            message.id: MessageContext(
-                message.id, message.user_id, message.tracking, message.sent_at, tuple(views.get(message.id, ())),
-                message.link_count, message.decoy_position, tuple(Click(*click) for click in clicks.get(message.id, ())),
-                tuple(opens.get(message.id, ())), frozenset(readers.get(message.id, ())), firsts.get(message.id),
-                bool(message.opened),
-            )
-            for message in live.values()
-        }
-        classified = event_rows(hits, contexts, store_full_ip=settings.store_full_ip, enrich=enricher(settings.geoip_db))
-        rows = classified.rows
-        for message_id, start, end in classified.bursts:
-            reason = next(row["reason"] for row in reversed(rows) if row["message_id"] == message_id)
-            set_aside_clicks(session, message_id, start, end, COUNTED_SOURCES, "scanner", reason)
-        new = insert_new_events(session, rows)
-        fresh = [row for row in rows if row["id"] in new]
-        bump_counters(session, [row for row in fresh if counts(row["source"]) and not row["repeat"]],
-                      classified.new_readers)
-        # After the insert: a reading can follow its open in the same chunk.
-        note_readings(session, classified.readings, READING_WINDOW)
+        live = [message for message in messages.values() if message.tracking]
+        contexts = message_contexts(session, live, judge.context_query(hits))
+        fresh, new = _write(session, judge.event_rows(hits, contexts))
         users = notification_preferences(session, {messages[row["message_id"]].user_id for row in fresh})
     # After the commit: a client told of an event can read it through the API at once.
     prefs = {uid: Preferences(u.timezone, u.reopen_quiet_minutes, u.quiet_start, u.quiet_end) for uid, u in users.items()}
     publish(svc, fresh, messages, prefs)
     return len(new)
+
+
+def _write(session: Session, judged: Judged) -> tuple[list[dict], set[str]]:
+    """Store what was judged; return the rows that were new, and their ids."""
+    rows = judged.rows
+    for burst in judged.bursts:
+        reason = next(row["reason"] for row in reversed(rows) if row["message_id"] == burst.message_id)
+        set_aside_clicks(session, burst.message_id, burst.start, burst.end, "scanner", reason)
+    new = insert_new_events(session, rows)
+    fresh = [row for row in rows if row["id"] in new]
+    bump_counters(session, [row for row in fresh if counts(row["source"]) and not row["repeat"]], judged.new_readers)
+    # After the insert: a reading can follow its open in the same chunk.
+    note_readings(session, judged.readings, READING_WINDOW)
+    return fresh, new

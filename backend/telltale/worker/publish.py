@@ -7,17 +7,16 @@ from typing import Any
 
 from rq import Queue
 
-from ..classify.enrich import country_names
+from ..counting import counts
 from ..live import stream
+from ..live.events import live_event
 from ..notify import popups, text
 from ..notify.policy import Preferences, quiet_until, worth_a_popup
 from ..services import Services, services
-from ..sources import counts
 
 RELEASE_JOB = "telltale.worker.publish.release_held"
 # Sets an event's popup from the reply to its queued decision.
 Finish = Callable[[Any], None]
-_COUNTRY_NAMES = country_names()
 
 
 def publish(svc: Services, rows: list[dict], messages: dict[int, Any], prefs: dict[int, Preferences]) -> None:
@@ -38,7 +37,7 @@ def publish(svc: Services, rows: list[dict], messages: dict[int, Any], prefs: di
         counted = counts(row["source"]) and not row.get("repeat")
         if counted and row["kind"] == "open":
             opens[message.id] += 1
-        event = live_event(row, message, opens[message.id])
+        event = live_event(row, message, opens[message.id], svc.country_names)
         events.append((message.user_id, event))
         if row["source"] == "crawler" and message.notify:
             finishers.append(("notice", _leak_warning(notices, event, row, message)))
@@ -58,34 +57,6 @@ def publish(svc: Services, rows: list[dict], messages: dict[int, Any], prefs: di
         finish(next(replies[which]))
     if events:
         stream.append_many(svc.redis, events, svc.settings.event_history)
-
-
-def live_event(row: dict, message: Any, open_number: int) -> dict:
-    """The event as clients see it."""
-    return {
-        "type": row["kind"],
-        "message_id": message.id,
-        "subject": message.subject,
-        "thread_ref": message.thread_ref,
-        "recipients": message.recipients,
-        "open_number": open_number,
-        "at": row["occurred_at"].isoformat(),
-        "source": row["source"],
-        "device": row.get("device"),
-        "client": row.get("client"),
-        "place": place(row),
-        "url": row.get("url"),
-        "link_index": row.get("link_position"),
-        "forwarded": row.get("forwarded", False),
-        "popup": None,
-        "held": False,
-    }
-
-
-def place(row: dict) -> str | None:
-    """ "Madrid, Spain", "Spain" or None: roughly where, never more than the row knows."""
-    country = _COUNTRY_NAMES.get(row.get("country") or "", row.get("country"))
-    return ", ".join(part for part in (row.get("city") or row.get("region"), country) if part) or None
 
 
 def _leak_warning(pipe, event: dict, row: dict, message: Any) -> Finish:

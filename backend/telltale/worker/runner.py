@@ -18,10 +18,8 @@ from rq import Queue, SimpleWorker
 from sqlalchemy import exc as db_errors
 
 from .. import queue
-from ..classify import networks
 from ..services import Services
 from . import digests
-from .pipeline import enricher
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY = 5.0
@@ -49,10 +47,9 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
     with app.app_context():
         if svc.settings.smtp_url is None:
             log.info("email digests are off: TELLTALE_SMTP_URL is not set")
-        # The owner's refreshed network lists (`telltale rules refresh`) join the shipped ones;
-        # the parser and place data load now, not on the first hit.
-        networks.use(networks.for_home(svc.settings.home))
-        enricher(svc.settings.geoip_db)
+        # The rules (with the owner's refreshed network lists, `telltale rules refresh`), the
+        # parser and place data load now, not on the first hit.
+        svc.judge()
         sweep(svc)
         if not burst:
             threading.Thread(target=_sweep_forever, args=(svc,), name="telltale-sweeper", daemon=True).start()

@@ -3,7 +3,7 @@
 // keeps its notification from showing even when the hit beats the report to the backend.
 import { readSenderViews, saveSenderViews } from "../common/storage.js";
 
-// The backend's window (backend/telltale/sources.py SENDER_VIEW_WINDOW).
+// The backend's window (backend/telltale/counting.py SENDER_VIEW_WINDOW).
 export const WINDOW_MS = 60_000;
 
 export async function noteSenderView(messageId, at) {

@@ -21,6 +21,7 @@ from telltale.errors import ConfigError
 CORPUS_FILE = Path(__file__).parent / "corpus.jsonl"
 MACHINES = ("proxy", "prefetch", "scanner", "crawler")
 ENTRIES = tomllib.loads(agents.RULES_FILE.read_text(encoding="utf-8"))["rule"]
+RULES = agents.load()
 CORPUS = [json.loads(line) for line in CORPUS_FILE.read_text(encoding="utf-8").splitlines()]
 
 GMAIL_PROXY = "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)"
@@ -40,7 +41,7 @@ SAFARI_MAC = (  # matomo-org/device-detector Tests/fixtures/desktop.yml, as in c
 
 
 def test_every_example_resolves_to_its_own_rule():
-    rules = agents.default()
+    rules = RULES
     wrong = [
         f"{entry['name']}: {example!r} -> {rules.match(example)}"
         for entry in ENTRIES
@@ -78,7 +79,7 @@ def test_the_rules_cover_the_named_fetchers():
 
 
 def test_mail_clients_in_the_safelist_are_never_taken_for_machines():
-    rules = agents.default()
+    rules = RULES
     wrong = [
         f"{example!r} -> {rules.match(example)}"
         for entry in ENTRIES
@@ -93,7 +94,7 @@ def test_people_in_the_corpus_are_never_taken_for_machines():
     wrong = [
         f"line {number}: {hit['ua']!r} -> {found}"
         for number, hit in enumerate(CORPUS, 1)
-        if hit["expected"] == "person" and (found := agents.match_agent(hit["ua"])) and found.source in MACHINES
+        if hit["expected"] == "person" and (found := RULES.match(hit["ua"])) and found.source in MACHINES
     ]
     assert not wrong, "\n".join(wrong)
 
@@ -102,7 +103,7 @@ def test_certain_machine_rules_agree_with_the_corpus_labels():
     wrong = [
         f"line {number}: {hit['expected']} but {found}"
         for number, hit in enumerate(CORPUS, 1)
-        if (found := agents.match_agent(hit["ua"]))
+        if (found := RULES.match(hit["ua"]))
         and found.confidence == "certain"
         and found.source in MACHINES
         and found.source != hit["expected"]
@@ -121,37 +122,37 @@ def test_the_best_rule_wins():
         (SAFARI_MAC, "Safari and WebKit browsers", "person_client", "probable"),
     ]
     for ua, name, source, confidence in expected:
-        found = agents.match_agent(ua)
+        found = RULES.match(ua)
         assert isinstance(found, AgentMatch) and found.reason, ua
         assert (found.name, found.source, found.confidence) == (name, source, confidence), ua
 
 
 def test_case_does_not_matter():
-    assert agents.match_agent(GMAIL_PROXY.upper()).name == "Gmail image proxy"
-    assert agents.match_agent("MOZILLA/5.0").name == "Apple Mail Privacy Protection"
+    assert RULES.match(GMAIL_PROXY.upper()).name == "Gmail image proxy"
+    assert RULES.match("MOZILLA/5.0").name == "Apple Mail Privacy Protection"
 
 
 def test_a_missing_or_unknown_user_agent_matches_no_machine():
     for ua in ["", None, "   ", "-", "Mozilla/5.0 (Mail Privacy Protection?)", "Mozilla/5.0 ☃ ünïcode", "\x00\xff"]:
-        found = agents.match_agent(ua)
+        found = RULES.match(ua)
         assert found is None or found.source == "person_client", (ua, found)
 
 
 def test_a_missing_user_agent_is_left_to_the_classifier():
-    assert agents.match_agent("") is None
-    assert agents.match_agent(None) is None
+    assert RULES.match("") is None
+    assert RULES.match(None) is None
 
 
 def test_a_huge_user_agent_is_answered_quickly():
     ua = "Mozilla/5.0 " + "(KHTML, like Gecko) " * 5000 + "GoogleImageProxy"
-    assert agents.match_agent(ua).name == "Gmail image proxy"
-    assert timeit.timeit(lambda: agents.match_agent(ua), number=5) / 5 < 0.05
+    assert RULES.match(ua).name == "Gmail image proxy"
+    assert timeit.timeit(lambda: RULES.match(ua), number=5) / 5 < 0.05
 
 
 def test_matching_the_corpus_costs_microseconds():
     uas = [hit["ua"] for hit in CORPUS]
-    agents.match_agent(uas[0])
-    seconds = min(timeit.repeat(lambda: [agents.match_agent(ua) for ua in uas], number=5, repeat=3)) / 5 / len(uas)
+    RULES.match(uas[0])
+    seconds = min(timeit.repeat(lambda: [RULES.match(ua) for ua in uas], number=5, repeat=3)) / 5 / len(uas)
     # About 4 us here; the bound is loose so a busy machine does not fail it.
     assert seconds < 50e-6
 

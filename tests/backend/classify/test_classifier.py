@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from telltale.classify.classifier import Click, Context, Hit, classify
+from telltale.classify import agents, networks
+from telltale.classify.classifier import Classifier, Context, Hit
+from telltale.message_context import Click
 
 CORPUS = Path(__file__).parent / "corpus.jsonl"
 SENT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -16,6 +18,8 @@ CLASSES = ("person", "proxy", "prefetch", "scanner", "crawler")
 CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
 APPLE_MAIL = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
 GMAIL_PROXY = "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)"
+# The shipped rules, as a worker whose instance folder adds none.
+classify = Classifier(agents.load(), networks.for_home(None)).classify
 
 
 def corpus_hit(line: dict) -> Hit:

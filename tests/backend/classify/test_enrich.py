@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,10 @@ import ua_parser
 from mmdb_writer import MMDBWriter
 from netaddr import IPSet
 
+from telltale import countries
 from telltale.classify.enrich import Enricher, Enrichment
 from telltale.errors import ConfigError
+from telltale.live.events import place as live_place
 
 # Where each User-Agent below was observed or collected:
 #   [pim]  matomo-org/device-detector, Tests/Parser/Client/fixtures/pim.yml
@@ -126,6 +129,14 @@ NOWHERE = ["10.1.2.0", "172.16.0.0", "192.168.1.0", "127.0.0.1", "0.0.0.0", "255
            "::1", "fe80::", "fc00::", "2001:db8::", "::ffff:10.0.0.1", "garbage", "8.8.8.8 ", "1.2.3.4.5", "999.1.1.1"]
 
 
+COUNTRY_NAMES = countries.names()
+
+
+def place_of(found: Enrichment) -> str | None:
+    """The place a live event shows for what the enricher found."""
+    return live_place(asdict(found), COUNTRY_NAMES)
+
+
 @pytest.fixture(scope="module")
 def enricher():
     enricher = Enricher()
@@ -149,7 +160,7 @@ def test_apple_devices_are_named_as_ua_parser_names_them(enricher):
 @pytest.mark.parametrize(("ip", "country", "name", "timezone"), PUBLIC)
 def test_it_places_public_addresses_whole_or_truncated(enricher, ip, country, name, timezone):
     found = enricher.enrich(None, ip)
-    assert (found.country, found.country_name, found.timezone, found.place) == (country, name, timezone, name)
+    assert (found.country, found.country_name, found.timezone, place_of(found)) == (country, name, timezone, name)
     assert (found.region, found.city) == (None, None)
 
 
@@ -160,13 +171,6 @@ def test_it_places_no_private_reserved_or_malformed_address(enricher, ip):
 
 def test_it_says_nothing_without_a_user_agent_or_an_address(enricher):
     assert enricher.enrich(None, None) == enricher.enrich("", "") == Enrichment()
-
-
-def test_the_place_reads_city_or_region_then_country():
-    assert Enrichment(city="Madrid", region="Madrid", country_name="Spain").place == "Madrid, Spain"
-    assert Enrichment(region="Bavaria", country_name="Germany").place == "Bavaria, Germany"
-    assert Enrichment(country_name="Spain").place == "Spain"
-    assert Enrichment().place is None
 
 
 def test_threads_share_one_enricher():
@@ -222,7 +226,7 @@ def with_city_database(tmp_path_factory):
 ])
 def test_an_owners_database_adds_region_city_and_time_zone(with_city_database, ip, region, city, timezone, place):
     found = with_city_database.enrich(None, ip)
-    assert (found.region, found.city, found.timezone, found.place) == (region, city, timezone, place)
+    assert (found.region, found.city, found.timezone, place_of(found)) == (region, city, timezone, place)
 
 
 def test_an_owners_database_places_no_private_address(with_city_database):
@@ -232,7 +236,7 @@ def test_an_owners_database_places_no_private_address(with_city_database):
 def test_an_ipv4_database_leaves_ipv6_addresses_to_the_registries(tmp_path):
     path = write_mmdb(tmp_path / "v4.mmdb", "DBIP-City-Lite", {"8.8.8.0/24": CITY_RECORDS["8.8.8.0/24"]}, 4)
     enricher = Enricher(path)
-    assert enricher.enrich(None, "2001:4860:4860::").place == "United States"
+    assert place_of(enricher.enrich(None, "2001:4860:4860::")) == "United States"
     enricher.close()
 
 

@@ -6,15 +6,18 @@ import ipaddress
 import json
 import timeit
 import tomllib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from telltale.classify import networks
+from telltale.classify.judge import load_judge
 from telltale.classify.networks import NetworkMatch
 from telltale.errors import ConfigError
 
 ENTRIES = tomllib.loads(networks.SHIPPED.read_text(encoding="utf-8"))["network"]
+SHIPPED = networks.for_home(None)
 CORPUS = [json.loads(line) for line in (Path(__file__).parent / "corpus.jsonl").read_text("utf-8").splitlines()]
 DOCUMENTATION = [
     ipaddress.ip_network(net) for net in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
@@ -22,13 +25,12 @@ DOCUMENTATION = [
 
 
 def test_the_first_and_last_address_of_every_range_name_their_network():
-    shipped = networks.default()
     wrong = []
     for entry in ENTRIES:
         for cidr in entry["cidrs"]:
             network = ipaddress.ip_network(cidr)
             for address in (network.network_address, network.broadcast_address):
-                found = shipped.lookup(str(address))
+                found = SHIPPED.lookup(str(address))
                 if found is None or found.name != entry["name"]:
                     wrong.append(f"{entry['name']} {cidr}: {address} -> {found}")
     assert not wrong, "\n".join(wrong)
@@ -44,40 +46,40 @@ def test_every_network_names_its_source_and_the_day_it_was_read():
 
 
 def test_the_neighbours_of_a_range_are_outside_it():
-    assert networks.lookup("16.255.255.255") is None
-    assert networks.lookup("17.0.0.0").name == "Apple"
-    assert networks.lookup("18.0.0.0") is None
-    assert networks.lookup("40.91.255.255") is None
-    assert networks.lookup("40.94.0.0") is None  # between sets 9 and 10, outside both
+    assert SHIPPED.lookup("16.255.255.255") is None
+    assert SHIPPED.lookup("17.0.0.0").name == "Apple"
+    assert SHIPPED.lookup("18.0.0.0") is None
+    assert SHIPPED.lookup("40.91.255.255") is None
+    assert SHIPPED.lookup("40.94.0.0") is None  # between sets 9 and 10, outside both
 
 
 def test_truncated_addresses_are_ordinary_addresses():
     # The backend may store an address cut to its /24 or /48; those still fall in their range.
-    assert networks.lookup("40.107.0.0").name == "Exchange Online Protection"
-    assert networks.lookup("2a01:111:f403::").name == "Exchange Online Protection"
-    assert networks.lookup("66.102.6.0") == NetworkMatch(
+    assert SHIPPED.lookup("40.107.0.0").name == "Exchange Online Protection"
+    assert SHIPPED.lookup("2a01:111:f403::").name == "Exchange Online Protection"
+    assert SHIPPED.lookup("66.102.6.0") == NetworkMatch(
         "Google proxies", "proxy", "a Google proxy address, as used by Gmail's image proxy", "probable"
     )
-    assert networks.lookup("203.0.113.0") is None
+    assert SHIPPED.lookup("203.0.113.0") is None
 
 
 def test_an_ipv4_address_written_as_ipv6_is_looked_up_as_ipv4():
-    assert networks.lookup("::ffff:17.0.0.1").name == "Apple"
-    assert networks.lookup("::ffff:110f:1").name == "Apple"
-    assert networks.lookup("  17.1.2.3\n").name == "Apple"
+    assert SHIPPED.lookup("::ffff:17.0.0.1").name == "Apple"
+    assert SHIPPED.lookup("::ffff:110f:1").name == "Apple"
+    assert SHIPPED.lookup("  17.1.2.3\n").name == "Apple"
 
 
 def test_ipv6_ranges_are_found():
-    assert networks.lookup("2606:54c0::1").source == "prefetch"
-    assert networks.lookup("2606:54c0:1fff:ffff::").name == "iCloud Private Relay (sample)"
-    assert networks.lookup("2606:54c0:2000::") is None
-    assert networks.lookup("2a01:111:f400:abcd::1").name == "Exchange Online Protection"
+    assert SHIPPED.lookup("2606:54c0::1").source == "prefetch"
+    assert SHIPPED.lookup("2606:54c0:1fff:ffff::").name == "iCloud Private Relay (sample)"
+    assert SHIPPED.lookup("2606:54c0:2000::") is None
+    assert SHIPPED.lookup("2a01:111:f400:abcd::1").name == "Exchange Online Protection"
 
 
 def test_anything_that_is_not_an_address_is_none():
     for garbage in ["", " ", "garbage", "1.2.3", "1.2.3.4.5", "256.1.1.1", "017.0.0.1", "17.0.0.1/8", "fe80::1%eth0",
                     ":::", "2a01:111:f403::/48", "\x00", "\ud800", "１７.0.0.1", None, 17, b"17.0.0.1"]:  # fmt: skip
-        assert networks.lookup(garbage) is None, repr(garbage)
+        assert SHIPPED.lookup(garbage) is None, repr(garbage)
 
 
 def test_networks_known_only_by_asn_match_no_address():
@@ -90,7 +92,7 @@ def test_the_corpus_addresses_sit_where_their_labels_say():
     wrong = []
     for number, hit in enumerate(CORPUS, 1):
         address = ipaddress.ip_address(hit["ip"])
-        found = networks.lookup(hit["ip"])
+        found = SHIPPED.lookup(hit["ip"])
         if hit["expected"] == "person" and (found or not any(address in net for net in DOCUMENTATION)):
             wrong.append(f"line {number}: a person at {address} ({found})")
         if hit["ua"] == "Mozilla/5.0" and (found is None or found.source != "prefetch"):
@@ -100,7 +102,7 @@ def test_the_corpus_addresses_sit_where_their_labels_say():
 
 def test_a_lookup_costs_microseconds():
     addresses = [hit["ip"] for hit in CORPUS]
-    seconds = min(timeit.repeat(lambda: [networks.lookup(ip) for ip in addresses], number=5, repeat=3))
+    seconds = min(timeit.repeat(lambda: [SHIPPED.lookup(ip) for ip in addresses], number=5, repeat=3))
     # About 1 us here; the bound is loose so a busy machine does not fail it.
     assert seconds / 5 / len(addresses) < 20e-6
 
@@ -149,14 +151,16 @@ def test_without_an_owner_file_the_shipped_networks_answer(tmp_path):
     assert networks.for_home(None).lookup("10.0.0.1") is None
 
 
-def test_use_installs_the_networks_the_module_answers_from(tmp_path):
+def test_the_judge_answers_from_the_networks_of_its_instance_folder(tmp_path):
     _owner_file(tmp_path, "Office gateway", "198.51.100.0/24")
+    click = {"kind": "click", "ua": "", "ip": "198.51.100.9", "seconds_after_send": 3600}
+    owners, shipped = load_judge(tmp_path, None), load_judge(None, None)
     try:
-        networks.use(networks.for_home(tmp_path))
-        assert networks.lookup("198.51.100.9").name == "Office gateway"
+        assert "the owner's rule" in owners.inspect(click, datetime.now(UTC))["reason"]
+        assert "the owner's rule" not in shipped.inspect(click, datetime.now(UTC))["reason"]
     finally:
-        networks.use(networks.default())
-    assert networks.lookup("198.51.100.9") is None
+        owners.close()
+        shipped.close()
 
 
 def test_a_broken_owner_file_is_refused_with_the_network_named(tmp_path):

@@ -1,4 +1,4 @@
-"""`telltale refresh`: Apple's egress list from a real HTTP server into the owner's networks file."""
+"""`telltale rules refresh`: Apple's egress list from a real HTTP server into the owner's networks file."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from telltale.classify import networks, refresh
-from telltale.classify.refresh import RefreshFailed
+from telltale import private_relay
+from telltale.classify import networks
+from telltale.private_relay import RefreshFailed
 
 # Rows of Apple's egress-ip-ranges.csv as quoted in public code: the first rows of the list (London,
 # Aberdeen, Oxford, Luton, Belfast, Dundee, Brighton) in an OpenCTI connector's comments, and the
@@ -65,7 +66,7 @@ def server():
 
 def test_a_good_list_becomes_the_owners_networks_file(server, tmp_path):
     home = tmp_path / "home"
-    done = refresh.refresh(home, url=f"{server.base}/egress.csv", today=DAY)
+    done = private_relay.refresh(home, url=f"{server.base}/egress.csv", today=DAY)
     path = home / networks.OWNER_FILE
     assert done == {"path": str(path), "source_url": f"{server.base}/egress.csv", "date": "2026-11-23", "rows": 12,
                     "ranges": 8}  # fmt: skip
@@ -83,7 +84,7 @@ def test_a_good_list_becomes_the_owners_networks_file(server, tmp_path):
 
 def test_a_refresh_replaces_the_previous_list(server, tmp_path):
     (tmp_path / networks.OWNER_FILE).write_text("# an older list\n", encoding="utf-8")
-    refresh.refresh(tmp_path, url=f"{server.base}/egress.csv", today=DAY)
+    private_relay.refresh(tmp_path, url=f"{server.base}/egress.csv", today=DAY)
     assert "older" not in (tmp_path / networks.OWNER_FILE).read_text(encoding="utf-8")
 
 
@@ -99,10 +100,10 @@ def test_a_refresh_replaces_the_previous_list(server, tmp_path):
     ],
 )
 def test_a_bad_download_keeps_the_old_file_and_says_why(server, tmp_path, path, message):
-    refresh.refresh(tmp_path, url=f"{server.base}/egress.csv", today=DAY)
+    private_relay.refresh(tmp_path, url=f"{server.base}/egress.csv", today=DAY)
     before = (tmp_path / networks.OWNER_FILE).read_bytes()
     with pytest.raises(RefreshFailed) as raised:
-        refresh.refresh(tmp_path, url=server.base + path, today=date(2026, 11, 24))
+        private_relay.refresh(tmp_path, url=server.base + path, today=date(2026, 11, 24))
     assert message in str(raised.value) and server.base + path in str(raised.value)
     assert (tmp_path / networks.OWNER_FILE).read_bytes() == before
     assert [file.name for file in tmp_path.iterdir()] == [networks.OWNER_FILE]
@@ -112,13 +113,13 @@ def test_an_unreachable_server_is_a_clear_error(tmp_path):
     with ThreadingHTTPServer(("127.0.0.1", 0), _Handler) as closed:
         port = closed.server_address[1]
     with pytest.raises(RefreshFailed, match=f"could not download http://127.0.0.1:{port}/egress.csv"):
-        refresh.refresh(tmp_path, url=f"http://127.0.0.1:{port}/egress.csv")
+        private_relay.refresh(tmp_path, url=f"http://127.0.0.1:{port}/egress.csv")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_the_download_can_be_replaced(tmp_path):
     asked = []
-    done = refresh.refresh(tmp_path, fetch=lambda url: asked.append(url) or EGRESS, today=DAY)
-    assert asked == [refresh.APPLE_EGRESS_URL] and done["source_url"] == refresh.APPLE_EGRESS_URL
+    done = private_relay.refresh(tmp_path, fetch=lambda url: asked.append(url) or EGRESS, today=DAY)
+    assert asked == [private_relay.APPLE_EGRESS_URL] and done["source_url"] == private_relay.APPLE_EGRESS_URL
     assert done["date"] == "2026-11-23" and done["ranges"] == 8
     assert networks.for_home(tmp_path).lookup("104.28.30.63").name == "iCloud Private Relay"

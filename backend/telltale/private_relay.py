@@ -2,8 +2,8 @@
 
 Apple publishes every egress range as CSV rows "cidr,country,region,city," (about 287,000 of
 them); Mail Privacy Protection fetches images through these relays. The shipped networks.toml
-carries only a sample, so `telltale refresh` writes the whole list, neighbouring ranges merged, as a prefetch rule
-with the day and the source into $TELLTALE_HOME/networks.toml. The new file replaces the old one
+carries only a sample, so `telltale rules refresh` writes the whole list, neighbouring ranges merged,
+as a prefetch rule with the day and the source into $TELLTALE_HOME/networks.toml. The new file replaces the old one
 only once it has been downloaded, parsed and read back: a failed refresh leaves the old file.
 """
 
@@ -19,9 +19,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from telltale.errors import TelltaleError
-
-from . import networks
+from .classify import networks
+from .errors import TelltaleError
 
 APPLE_EGRESS_URL = "https://mask-api.icloud.com/egress-ip-ranges.csv"
 TIMEOUT = 60
