@@ -159,7 +159,7 @@ class Event(Base):
     method: Mapped[str] = mapped_column(String(8), default="GET")
     source: Mapped[str] = mapped_column(String(16), default="unknown")
     reason: Mapped[str] = mapped_column(String(200), default="")
-    # Enrichment (classify/enrich.py); none of it is claimed for proxies and prefetchers.
+    # Enrichment (enrich.py); none of it is claimed for proxies and prefetchers.
     client: Mapped[str | None] = mapped_column(String(64))
     device: Mapped[str | None] = mapped_column(String(64))
     os: Mapped[str | None] = mapped_column(String(64))
