@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .config import Settings
 from .keyring import load_or_create_keys
+from .queue.spool import Spool
 from .store.db import make_engine, make_sessions
 from .tokens import TokenSigner
-from .tracking.spool import Spool
 
 EXTENSION_KEY = "telltale"
 REDIS_CONNECTIONS = 50

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from urllib.parse import quote
 
 from ..errors import BadToken
+from ..queue.writer import HitWriter
 from ..tokens import TokenSigner
 from ..web_headers import CONTENT_SECURITY_POLICY
 from .hits import hit_record
-from .writer import HitWriter
 
 # The smallest well-formed transparent 1x1 GIF89a: 43 bytes.
 PIXEL_GIF = (
