@@ -12,7 +12,7 @@ from .config import Settings
 from .keyring import load_or_create_keys
 from .queue.spool import Spool
 from .store.db import make_engine, make_sessions
-from .tokens import TokenSigner
+from .url_tokens import TokenSigner
 
 EXTENSION_KEY = "telltale"
 REDIS_CONNECTIONS = 50

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from zoneinfo import ZoneInfo
@@ -46,7 +47,7 @@ def sink():
 
 
 def app_mailing_to(make_app, settings, port: int):
-    smtp = settings.with_overrides(smtp_url=f"smtp://127.0.0.1:{port}", mail_from="Telltale <digest@t.example.test>")
+    smtp = replace(settings, smtp_url=f"smtp://127.0.0.1:{port}", mail_from="Telltale <digest@t.example.test>")
     return make_app(smtp)
 
 

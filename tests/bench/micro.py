@@ -22,7 +22,7 @@ from telltale.classify import classifier
 from telltale.classify.classifier import Context
 from telltale.classify.enrich import Enricher
 from telltale.privacy import truncate_ip
-from telltale.tokens import LINK_SALT, PIXEL_SALT, TokenSigner
+from telltale.url_tokens import LINK_SALT, PIXEL_SALT, TokenSigner
 from telltale.worker.pipeline import hit_of, inspect
 
 CORPUS = Path(__file__).parents[1] / "backend" / "classify" / "corpus.jsonl"
