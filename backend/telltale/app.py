@@ -5,7 +5,7 @@ from importlib.metadata import version
 
 from flask import Flask, jsonify
 
-from . import health, queue, web_headers
+from . import health, web_headers
 from .api import errors as api_errors
 from .api import rate_limits
 from .api.openapi import document
@@ -13,9 +13,9 @@ from .api.routes import PREFIX, blueprint
 from .config import Settings, load_settings
 from .live import socket as live_socket
 from .live.hub import Hub
+from .queue import HitWriter, enqueue_drain
 from .services import EXTENSION_KEY, Services, build_services
 from .tracking.hotpath import HotPath
-from .tracking.writer import HitWriter
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     web_headers.init_app(app)
     hub = Hub(settings.redis_url)
     live_socket.init_app(app, svc, hub)
-    writer = HitWriter(svc.redis, svc.spool, lambda: queue.enqueue_drain(svc.redis, settings.queue_name))
+    writer = HitWriter(svc.redis, svc.spool, lambda: enqueue_drain(svc.redis, settings.queue_name))
     _register_meta(app, svc, hub, writer)
     app.wsgi_app = HotPath(app.wsgi_app, svc.signer, writer, settings.trusted_proxies, settings.reading_marks)
     return app

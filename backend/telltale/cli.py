@@ -46,7 +46,7 @@ def worker(burst: bool) -> None:
 @main.command()
 def run() -> None:
     """Start everything on this machine: Redis if none answers, the database, web and worker."""
-    from .local import run_locally
+    from .supervisor import run_locally
 
     sys.exit(run_locally(settings_or_exit()))
 
@@ -61,7 +61,7 @@ def user() -> None:
 @click.option("--json", "as_json", is_flag=True, help="print {token, pairing_code} as JSON")
 def user_create(email: str, as_json: bool) -> None:
     """Create a user; print an API token and a pairing code for the extension."""
-    from .accounts.tokens import create_user, find_user, issue_api_token, issue_pairing_code
+    from .accounts.credentials import create_user, find_user, issue_api_token, issue_pairing_code
 
     settings = settings_or_exit()
     with _session(settings) as session:
@@ -80,7 +80,7 @@ def user_create(email: str, as_json: bool) -> None:
 @click.argument("email")
 def user_pair(email: str) -> None:
     """Print a fresh pairing code for an existing user."""
-    from .accounts.tokens import find_user, issue_pairing_code
+    from .accounts.credentials import find_user, issue_pairing_code
 
     settings = settings_or_exit()
     with _session(settings) as session:

@@ -52,9 +52,6 @@ class Settings:
     def keys_file(self) -> Path:
         return self.home / "secret_keys"
 
-    def with_overrides(self, **changes) -> Settings:
-        return replace(self, **changes)
-
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings:
     """Build the settings from `env` (default: the process environment), then `overrides`."""

@@ -9,9 +9,8 @@ import redis
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import queue
+from .queue import HitWriter, lost_hits, pending_hits
 from .services import Services
-from .tracking.writer import HitWriter
 
 
 def report(svc: Services, writer: HitWriter, websockets: int) -> dict:
@@ -19,8 +18,8 @@ def report(svc: Services, writer: HitWriter, websockets: int) -> dict:
     state = {"status": "ok", "redis": "ok", "database": "ok", "hits": "ok", "websockets": websockets}
     try:
         svc.redis.ping()
-        state["pending_hits"] = queue.pending_hits(svc.redis)
-        state["lost_hits"] = queue.lost_hits(svc.redis) + writer.lost_unreported
+        state["pending_hits"] = pending_hits(svc.redis)
+        state["lost_hits"] = lost_hits(svc.redis) + writer.lost_unreported
     except redis.RedisError as exc:
         state["redis"] = f"unreachable: {type(exc).__name__}"
     try:

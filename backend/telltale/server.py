@@ -4,7 +4,7 @@ Chosen by measurement (pixel, wrk -t2 -c64 on 2 cores): gevent 8.8k req/s with t
 gthread 3.3-4.8k. granian reached 15k but cannot hand flask-sock the raw socket, and the
 websocket endpoint must hold thousands of idle connections per process, which gevent does.
 The worker class answers the tracking URLs ahead of gunicorn's HTTP parser
-(tracking/front.py): about 21k req/s on the same machine.
+(tracking/gunicorn_worker.py): about 21k req/s on the same machine.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ class TelltaleServer(BaseApplication):
             "bind": settings.bind,
             "workers": settings.web_workers,
             # gunicorn's gevent worker, answering the tracking URLs before its HTTP parser.
-            "worker_class": "telltale.tracking.front.TrackingWorker",
+            "worker_class": "telltale.tracking.gunicorn_worker.TrackingWorker",
             "worker_connections": 20000,
             # Idle websockets and slow mail clients are normal; gevent workers heartbeat anyway.
             "timeout": 60,

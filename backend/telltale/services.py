@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import countries
 from .config import Settings
 from .keyring import load_or_create_keys
+from .queue.spool import Spool
 from .store.db import make_engine, make_sessions
-from .tokens import TokenSigner
-from .tracking.spool import Spool
+from .url_tokens import TokenSigner
 
 if TYPE_CHECKING:
     from .classify.judge import Judge

@@ -11,12 +11,12 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .processes import env_for, healthy, start, stop, wait_for
 from .servers import spare_port
 
-# gunicorn's own gevent worker in place of telltale.tracking.front.TrackingWorker, same app.
+# gunicorn's own gevent worker in place of telltale.tracking.gunicorn_worker.TrackingWorker, same app.
 STOCK_GUNICORN = ("from telltale.config import load_settings; from telltale.server import TelltaleServer; "
                   "TelltaleServer(load_settings(), worker_class='gevent').run()")
 # An answer's status line; the bodies sent back here (a GIF, short HTML and JSON) never hold one.
@@ -42,10 +42,10 @@ class Pair:
 def start_pair(settings, env: dict) -> tuple[Pair, list[subprocess.Popen]]:
     """Start the front and stock gunicorn, one worker each, and wait until both answer."""
     binds = [f"127.0.0.1:{spare_port()}" for _ in range(2)]
-    front = start(settings.with_overrides(bind=binds[0]), "serve", "--workers", "1", env=env)
+    front = start(replace(settings, bind=binds[0]), "serve", "--workers", "1", env=env)
     stock = subprocess.Popen(
         [sys.executable, "-c", STOCK_GUNICORN], start_new_session=True,
-        env={**env_for(settings.with_overrides(bind=binds[1])), "TELLTALE_WEB_WORKERS": "1", **env},
+        env={**env_for(replace(settings, bind=binds[1])), "TELLTALE_WEB_WORKERS": "1", **env},
     )
     processes = [front, stock]
     try:

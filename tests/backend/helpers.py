@@ -1,7 +1,7 @@
 """Small helpers shared by the backend tests: a user with a token, a registered message."""
 from __future__ import annotations
 
-from telltale.accounts.tokens import create_user, issue_api_token, issue_pairing_code
+from telltale.accounts.credentials import create_user, issue_api_token, issue_pairing_code
 
 
 def make_user(services, email: str = "ana@example.test") -> tuple[dict, str]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from dataclasses import replace
 
 from simple_websocket import Client, ConnectionClosed
 
@@ -63,7 +64,7 @@ class WebServer:
     def __init__(self, settings, **env):
         self.bind = f"127.0.0.1:{spare_port()}"
         self.url = f"http://{self.bind}"
-        self.process = start(settings.with_overrides(bind=self.bind), "serve", "--workers", "1", env=env)
+        self.process = start(replace(settings, bind=self.bind), "serve", "--workers", "1", env=env)
         wait_for(self.answers, 30, f"the web server at {self.url}")
 
     def answers(self) -> bool:

@@ -6,7 +6,7 @@ import json
 import pytest
 from sqlalchemy import select, update
 
-from telltale.accounts.tokens import utcnow
+from telltale.accounts.credentials import utcnow
 from telltale.store.models import ApiToken, Message
 
 from .helpers import make_user, register

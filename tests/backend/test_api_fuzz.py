@@ -1,6 +1,8 @@
 """Requests generated from /api/v1/openapi.json: none may fail the server or stray from the document."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck
@@ -20,7 +22,7 @@ def settings(settings):
     # The fuzzer sends hundreds of requests a second from one address, many with a wrong token:
     # the rate limits (tested in test_api_rate_limits.py) would answer most of them with 429.
     lifted = "100000/minute"
-    return settings.with_overrides(rate_limit_api=lifted, rate_limit_unauthenticated=lifted, rate_limit_pair=lifted,
+    return replace(settings, rate_limit_api=lifted, rate_limit_unauthenticated=lifted, rate_limit_pair=lifted,
                                    rate_limit_pair_failures=lifted)
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from telltale.accounts.tokens import utcnow
+from telltale.accounts.credentials import utcnow
 from telltale.store.models import PairingCode
 
 from .helpers import make_user

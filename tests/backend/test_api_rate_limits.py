@@ -5,6 +5,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+from dataclasses import replace
 
 import pytest
 
@@ -33,7 +34,7 @@ def assert_limited(response, says: str = "") -> int:
 def limited(settings, make_app):
     """Build an app with some limits set low; return its test client and services."""
     def build(**limits):
-        app = make_app(settings.with_overrides(**limits))
+        app = make_app(replace(settings, **limits))
         return app.test_client(), app.extensions["telltale"]
 
     return build
@@ -123,7 +124,7 @@ def test_the_tracking_urls_and_the_health_check_are_never_limited(limited):
 
 
 def test_with_redis_down_the_api_answers_and_pairing_is_still_limited(settings, make_app):
-    app = make_app(settings.with_overrides(redis_url=f"redis://127.0.0.1:{spare_port()}/0"))
+    app = make_app(replace(settings, redis_url=f"redis://127.0.0.1:{spare_port()}/0"))
     client = app.test_client()
     auth, code = make_user(app.extensions["telltale"])
     assert client.get("/api/v1/messages", headers=auth).status_code == 200
@@ -137,7 +138,7 @@ def test_an_address_refused_once_is_refused_again_without_flask_or_redis(setting
     server.folder.mkdir()
     server.start()
     try:
-        client = make_app(settings.with_overrides(redis_url=server.url, rate_limit_pair="2/minute")).test_client()
+        client = make_app(replace(settings, redis_url=server.url, rate_limit_pair="2/minute")).test_client()
         assert [pair(client, WRONG["code"], "192.0.2.7").status_code for _ in range(2)] == [400, 400]
         wait = assert_limited(pair(client, WRONG["code"], "192.0.2.7"), "too many pairing attempts")
         server.stop()
@@ -153,7 +154,7 @@ def test_an_address_refused_once_is_refused_again_without_flask_or_redis(setting
 
 def test_the_real_servers_worker_processes_share_one_count(settings):
     bind = f"127.0.0.1:{spare_port()}"
-    server = start(settings.with_overrides(bind=bind), "serve", "--workers", "2")
+    server = start(replace(settings, bind=bind), "serve", "--workers", "2")
     try:
         wait_for(lambda: healthy(bind), 30, "the server to answer")
         answers = [_post_pair(bind) for _ in range(12)]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from zoneinfo import ZoneInfo
@@ -46,7 +47,7 @@ def sink():
 
 
 def app_mailing_to(make_app, settings, port: int):
-    smtp = settings.with_overrides(smtp_url=f"smtp://127.0.0.1:{port}", mail_from="Telltale <digest@t.example.test>")
+    smtp = replace(settings, smtp_url=f"smtp://127.0.0.1:{port}", mail_from="Telltale <digest@t.example.test>")
     return make_app(smtp)
 
 
@@ -117,8 +118,8 @@ def test_a_digest_job_run_twice_sends_once(client, services, drain, mail_app, si
     with services.sessions() as session:
         user_id = session.scalar(select(User.id))
     work = Queue(services.settings.queue_name, connection=services.redis)
-    work.enqueue(digests.DIGEST_JOB, user_id)
-    work.enqueue(digests.DIGEST_JOB, user_id)
+    work.enqueue(queue.DIGEST_JOB, user_id)
+    work.enqueue(queue.DIGEST_JOB, user_id)
     run_worker(mail_app, burst=True)
     assert len(sink.received) == 1
 
@@ -205,7 +206,7 @@ def test_an_smtp_server_down_fails_the_job_which_is_retried_and_marks_nothing_se
     scheduled = ScheduledJobRegistry(services.settings.queue_name, connection=services.redis)
     [job_id] = scheduled.get_job_ids()
     job = Job.fetch(job_id, connection=services.redis)
-    assert job.func_name == digests.DIGEST_JOB and job.retries_left == len(queue.RETRY_INTERVALS) - 1
+    assert job.func_name == queue.DIGEST_JOB and job.retries_left == len(queue.RETRY_INTERVALS) - 1
     assert sent_at(services, "ana@example.test") is None
 
     # The retry, once the server is back, sends the digest.

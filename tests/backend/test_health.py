@@ -1,6 +1,8 @@
 """GET /healthz: whether this process can reach Redis and the database."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .servers import spare_port
 
 
@@ -13,7 +15,7 @@ def test_it_reports_redis_and_the_database_reachable(client):
 
 def test_it_reports_an_unreachable_redis_as_degraded_without_saying_where_it_is(settings, make_app):
     port = spare_port()
-    app = make_app(settings.with_overrides(redis_url=f"redis://127.0.0.1:{port}/0"))
+    app = make_app(replace(settings, redis_url=f"redis://127.0.0.1:{port}/0"))
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json["status"] == "degraded"

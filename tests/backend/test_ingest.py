@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 
 from rq import Queue
 from rq.job import Job
@@ -125,7 +126,7 @@ def test_a_database_outage_fails_the_drain_which_is_retried_and_loses_nothing(
     for _ in range(3):
         client.get(path_of(message["pixel_url"]))
     # Nothing listens on port 1: the same Redis, a database that does not answer.
-    unreachable = make_app(settings.with_overrides(database_url="postgresql+psycopg://127.0.0.1:1/none"))
+    unreachable = make_app(replace(settings, database_url="postgresql+psycopg://127.0.0.1:1/none"))
     run_worker(unreachable, burst=True)
     scheduled = ScheduledJobRegistry(services.settings.queue_name, connection=services.redis)
     retried = [Job.fetch(job_id, connection=services.redis) for job_id in scheduled.get_job_ids()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 from .processes import healthy, start, stop, wait_for
 from .servers import spare_port
@@ -31,7 +32,7 @@ def test_processes_starting_together_on_a_new_folder_agree_on_one_key(tmp_path):
 
 
 def test_a_new_instance_boots_with_several_web_processes(settings):
-    settings = settings.with_overrides(bind=f"127.0.0.1:{spare_port()}")
+    settings = replace(settings, bind=f"127.0.0.1:{spare_port()}")
     assert not settings.keys_file.exists()
     server = start(settings, "serve", env={"TELLTALE_WEB_WORKERS": "4"})
     try:

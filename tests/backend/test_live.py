@@ -173,7 +173,7 @@ def test_a_socket_closes_as_soon_as_its_token_is_revoked_and_the_users_other_soc
                                                                                           ana):
     from simple_websocket import ConnectionClosed
 
-    from telltale.accounts.tokens import find_user, issue_api_token
+    from telltale.accounts.credentials import find_user, issue_api_token
 
     auth, token, email = ana
     with services.sessions.begin() as session:

@@ -9,7 +9,7 @@ import psutil
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from telltale.accounts.tokens import create_user, issue_api_token
+from telltale.accounts.credentials import create_user, issue_api_token
 from telltale.config import load_settings
 from telltale.store.migrate import upgrade
 

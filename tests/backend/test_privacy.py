@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -45,7 +46,7 @@ def test_events_keep_only_the_network_unless_the_owner_opts_in(client, services,
     message = register(client, auth)
     client.get(path_of(message["pixel_url"]), environ_base={"REMOTE_ADDR": "2001:db8:85a3:8d3::1"})
     drain()
-    opted_in = make_app(settings.with_overrides(store_full_ip=True))
+    opted_in = make_app(replace(settings, store_full_ip=True))
     opted_in.test_client().get(path_of(message["pixel_url"]), environ_base={"REMOTE_ADDR": "203.0.113.77"})
     run_worker(opted_in, burst=True)
     events = client.get(f"/api/v1/messages/{message['id']}", headers=auth).json["events"]

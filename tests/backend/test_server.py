@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 
@@ -35,7 +36,7 @@ def test_concurrent_pixel_requests_are_each_queued_once(client, services, settin
     auth, _ = make_user(services)
     message = register(client, auth)
     bind = f"127.0.0.1:{spare_port()}"
-    server = start(settings.with_overrides(bind=bind), "serve", "--workers", "2")
+    server = start(replace(settings, bind=bind), "serve", "--workers", "2")
     try:
         wait_for(lambda: answers(f"http://{bind}/healthz"), 30, "the server to answer")
         pixel = f"http://{bind}{path_of(message['pixel_url'])}"

@@ -9,7 +9,7 @@ import time
 import redis
 
 from telltale import queue
-from telltale.tracking.spool import Spool
+from telltale.queue import Spool
 
 from .processes import wait_for
 
@@ -19,7 +19,7 @@ RECORDS = 6000
 REPLAYER = """
 import sys, time, redis
 from telltale import queue
-from telltale.tracking.spool import Spool
+from telltale.queue import Spool
 conn = redis.Redis.from_url(sys.argv[2])
 start = float(sys.argv[3])
 pause = float(sys.argv[4])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from rq import Queue
@@ -127,7 +128,7 @@ def test_the_client_address_ignores_forwarded_headers_without_a_trusted_proxy(cl
 
 def test_the_client_address_comes_from_the_trusted_proxy_hop(settings, services, message, make_app):
 
-    behind_proxy = make_app(settings.with_overrides(trusted_proxies=1)).test_client()
+    behind_proxy = make_app(replace(settings, trusted_proxies=1)).test_client()
     behind_proxy.get(path_of(message["pixel_url"]), headers={"X-Forwarded-For": "6.6.6.6, 203.0.113.5"},
                      environ_base={"REMOTE_ADDR": "10.0.0.2"})
     assert queued(services)[0]["ip"] == "203.0.113.5"

@@ -8,8 +8,7 @@ import pytest
 import redis
 
 from telltale import queue
-from telltale.tracking.spool import Spool
-from telltale.tracking.writer import HitWriter
+from telltale.queue import HitWriter, Spool
 
 from .processes import wait_for
 from .servers import RedisServer, spare_port

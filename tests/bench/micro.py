@@ -24,7 +24,7 @@ from telltale.classify.enrich import Enricher
 from telltale.classify.judge import Judge
 from telltale.classify.rows import hit_of
 from telltale.privacy import truncate_ip
-from telltale.tokens import LINK_SALT, PIXEL_SALT, TokenSigner
+from telltale.url_tokens import LINK_SALT, PIXEL_SALT, TokenSigner
 
 CORPUS = Path(__file__).parents[1] / "backend" / "classify" / "corpus.jsonl"
 TOKENS = 1000

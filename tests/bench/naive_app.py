@@ -15,8 +15,8 @@ from rq import Queue
 from telltale.config import Settings
 from telltale.errors import BadToken
 from telltale.keyring import load_or_create_keys
-from telltale.tokens import TokenSigner
 from telltale.tracking.hotpath import NO_CACHE, PIXEL_GIF
+from telltale.url_tokens import TokenSigner
 
 # The job a naive worker would run; enqueueing by name needs no such function here.
 STORE_JOB = "naive.store_hit"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from telltale.accounts.tokens import create_user, issue_api_token
+from telltale.accounts.credentials import create_user, issue_api_token
 
 from . import procmem
 from .harness import Deadline, SectionTimeout, Stack, more_files, path_of, summary, wait_for

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from telltale.keyring import load_or_create_keys
-from telltale.tokens import TokenSigner
+from telltale.url_tokens import TokenSigner
 from tests.backend.processes import start, stop, wait_for
 from tests.backend.servers import spare_port
 

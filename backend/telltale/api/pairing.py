@@ -1,7 +1,7 @@
 """POST /api/v1/pair: trade a one-time pairing code for an API token."""
 from __future__ import annotations
 
-from ..accounts.tokens import issue_api_token, redeem_pairing_code
+from ..accounts.credentials import issue_api_token, redeem_pairing_code
 from .errors import ApiError
 from .schemas import PairIn, PairOut
 

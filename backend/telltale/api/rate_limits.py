@@ -4,7 +4,7 @@ The tracking URLs never reach Flask (tracking/hotpath.py answers them first), so
 touches the pixel or a link. Limits are checked in a before_request hook, ahead of the view, so a
 refused request costs one Redis round trip and no SQL.
 
-Pairing codes are 10 characters from a 31-letter alphabet (accounts/tokens.py): 31**10 = 8.2e14
+Pairing codes are 10 characters from a 31-letter alphabet (accounts/credentials.py): 31**10 = 8.2e14
 codes. Wrong codes from all addresses together are capped at TELLTALE_RATE_LIMIT_PAIR_FAILURES,
 60 a minute by default; a fixed window lets at most twice that through around a window's edge,
 so at most 2 guesses a second. Within the default 15-minute TTL that is 1,800 guesses, a chance
@@ -22,7 +22,7 @@ from functools import partial
 from flask import Flask, Response, request
 from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 
-from ..accounts.tokens import digest
+from ..accounts.credentials import digest
 from ..services import Services
 from ..tracking.hits import client_ip
 from .early_refusals import EarlyRefusals, retry_after

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 
-from ..accounts.tokens import find_token
+from ..accounts.credentials import find_token
 from ..services import Services, services
 from ..store.models import User
 from . import messages, pairing, settings, tokens

@@ -10,7 +10,6 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, 
 from ..errors import BadTarget
 from ..targets import MAX_TARGET_LENGTH, validate_target
 
-STATES = ("untracked", "sent", "opened", "clicked")
 State = Literal["untracked", "sent", "opened", "clicked"]
 # Ids are 64-bit signed integers in both databases; a larger number names nothing and overflows SQLite.
 MAX_ID = 2**63 - 1

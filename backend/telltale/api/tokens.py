@@ -1,7 +1,7 @@
 """/api/v1/tokens: the caller's API tokens, listed without their secrets, and revoked one by one."""
 from __future__ import annotations
 
-from ..accounts.tokens import live_tokens, revoke_token
+from ..accounts.credentials import live_tokens, revoke_token
 from ..live.revocations import announce_on_commit
 from .errors import not_found
 from .schemas import TokenList, TokenOut

@@ -18,7 +18,7 @@ from flask import Flask, request
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
 
-from ..accounts.tokens import find_token
+from ..accounts.credentials import find_token
 from ..services import Services
 from . import stream
 from .hub import Hub

@@ -1,1 +1,1 @@
-"""The hot path: pixel and link requests answered before Flask's routing, hits sent to Redis."""
+"""The hot path: pixel and link requests answered before Flask's routing, each hit handed to the queue."""

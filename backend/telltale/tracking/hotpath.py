@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from urllib.parse import quote
 
 from ..errors import BadToken
-from ..tokens import TokenSigner
+from ..queue.writer import HitWriter
+from ..url_tokens import TokenSigner
 from ..web_headers import CONTENT_SECURITY_POLICY
 from .hits import hit_record
-from .writer import HitWriter
 
 # The smallest well-formed transparent 1x1 GIF89a: 43 bytes.
 PIXEL_GIF = (
@@ -49,7 +49,7 @@ _URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
 
 
 class HotPath:
-    # Header lists answered unchanged to every request of their kind (tracking/front.py caches them).
+    # Header lists answered unchanged to every request of their kind (tracking/gunicorn_worker.py caches them).
     CONSTANT_HEADERS = (PIXEL_HEADERS, UNSTORED_HEADERS, NOT_FOUND_HEADERS)
 
     def __init__(self, app, signer: TokenSigner, writer: HitWriter, trusted_proxies: int,

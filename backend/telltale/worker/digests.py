@@ -4,11 +4,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ..notify.digest import PERIODS, send_if_due
-from ..queue import enqueue_retried
+from ..queue import enqueue_digest
 from ..services import Services, services
 from ..store.digests import due_user_ids
 
-DIGEST_JOB = "telltale.worker.digests.send_digest"
 CHECKED_KEY = "telltale:digest:checked"
 CHECK_EVERY = 60
 ENQUEUED_KEY = "telltale:digest:enqueued:{user_id}"
@@ -41,6 +40,6 @@ def enqueue_due_digests(svc: Services) -> int:
     for user_id in due:
         # SET NX: two workers sweeping at once enqueue each user's digest once.
         if svc.redis.set(ENQUEUED_KEY.format(user_id=user_id), b"1", nx=True, ex=ENQUEUED_TTL):
-            enqueue_retried(svc.redis, svc.settings.queue_name, DIGEST_JOB, user_id, timeout=120)
+            enqueue_digest(svc.redis, svc.settings.queue_name, user_id)
             enqueued += 1
     return enqueued

@@ -5,16 +5,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from rq import Queue
-
 from ..counting import counts
 from ..live import stream
 from ..live.events import live_event
 from ..notify import popups, text
 from ..notify.policy import Preferences, quiet_until, worth_a_popup
+from ..queue import enqueue_release
 from ..services import Services, services
 
-RELEASE_JOB = "telltale.worker.publish.release_held"
 # Sets an event's popup from the reply to its queued decision.
 Finish = Callable[[Any], None]
 
@@ -112,9 +110,7 @@ def _popup(svc: Services, pending: list[popups.Event], event: dict, row: dict, m
         if worthy:
             event["held"] = True
             if popups.hold(svc.redis, message.user_id, row["kind"], message.id, held_until):
-                Queue(svc.settings.queue_name, connection=svc.redis).enqueue_at(
-                    held_until, RELEASE_JOB, message.user_id
-                )
+                enqueue_release(svc.redis, svc.settings.queue_name, held_until, message.user_id)
         return None
     thread = message.thread_ref or f"m{message.id}"
     pending.append(popups.Event(message.user_id, thread, f"{message.id}-{row['id']}", row["kind"], worthy))

@@ -100,17 +100,12 @@ def _wait_for_redis(svc: Services, stop: threading.Event, delay: float) -> None:
 def sweep(svc: Services) -> None:
     """Replay this machine's spool, make sure hits waiting in Redis have a drainer coming, enqueue due digests."""
     try:
-        moved = svc.spool.replay(lambda chunk: queue.push_hits(svc.redis, chunk))
-        if moved:
-            log.warning("replayed %d spooled hits into Redis", moved)
+        queue.replay_spool(svc.redis, svc.spool)
         if queue.pending_hits(svc.redis) and not svc.redis.exists(queue.DRAIN_LOCK_KEY):
             queue.enqueue_drain(svc.redis, svc.settings.queue_name)
     except redis.RedisError as exc:
         log.warning("sweep skipped, Redis is unreachable: %s", exc)
         return
-    except OSError as exc:
-        # The spool stays where it is for the next pass; digests need not wait for it.
-        log.warning("could not replay the spool: %s", exc)
     try:
         digests.check_due_digests(svc)
     except (redis.RedisError, db_errors.OperationalError, db_errors.InterfaceError) as exc:

@@ -15,8 +15,8 @@ over whole so gunicorn gives its own answer, 400, 414 or 431. One compiled patte
 3.6 us a typical head against 2.9 us for the lenient split it replaced. A parser library would
 cost the speed this module is for: h11, pure Python, takes 34 us a head; httptools, a compiled
 dependency more, calls back into Python per field and knows none of gunicorn's limits or field
-policies, which would still be checked here. tests/backend/test_front_differential.py holds the
-front to stock gunicorn.
+policies, which would still be checked here. tests/backend/test_gunicorn_worker_differential.py
+holds the front to stock gunicorn.
 """
 from __future__ import annotations
 

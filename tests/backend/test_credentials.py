@@ -1,9 +1,9 @@
-"""accounts.tokens: users, API tokens and pairing codes, stored only as hashes."""
+"""accounts.credentials: users, API tokens and pairing codes, stored only as hashes."""
 from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from telltale.accounts.tokens import (
+from telltale.accounts.credentials import (
     create_user,
     find_user,
     issue_api_token,

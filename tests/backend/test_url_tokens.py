@@ -7,7 +7,7 @@ import pytest
 from itsdangerous import BadSignature, Signer
 
 from telltale.errors import BadTarget, BadToken
-from telltale.tokens import LINK_SALT, PIXEL_SALT, TokenSigner
+from telltale.url_tokens import LINK_SALT, PIXEL_SALT, TokenSigner
 
 OLD, NEW, OTHER = "old-key-0123456789abcdef", "new-key-0123456789abcdef", "attacker-key-0123456789ab"
 

@@ -1,16 +1,23 @@
-"""The tracking URLs answered ahead of gunicorn's parser (tracking/front.py), on a real server."""
+"""The tracking URLs answered ahead of gunicorn's parser (tracking/gunicorn_worker.py), on a real server."""
 from __future__ import annotations
 
 import json
 import socket
 import time
 import urllib.request
+from dataclasses import replace
 
 import pytest
 
 from telltale import queue
 from telltale.server import TelltaleServer
-from telltale.tracking.front import LIMIT_REQUEST_FIELDS, LIMIT_REQUEST_LINE, MAX_HEAD, _never_ours, hot_environ
+from telltale.tracking.gunicorn_worker import (
+    LIMIT_REQUEST_FIELDS,
+    LIMIT_REQUEST_LINE,
+    MAX_HEAD,
+    _never_ours,
+    hot_environ,
+)
 
 from .helpers import make_user, path_of, register
 from .processes import start, stop, wait_for
@@ -143,7 +150,7 @@ def database_url(tmp_path):
 @pytest.fixture
 def server(settings):
     bind = f"127.0.0.1:{spare_port()}"
-    process = start(settings.with_overrides(bind=bind), "serve", "--workers", "1")
+    process = start(replace(settings, bind=bind), "serve", "--workers", "1")
 
     def answers() -> bool:
         try:

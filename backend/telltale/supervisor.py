@@ -1,4 +1,4 @@
-"""`telltale run`: everything on one machine, in the foreground; Ctrl+C stops it all.
+"""The supervisor behind `telltale run`: everything on one machine, in the foreground; Ctrl+C stops it all.
 
 A child that exits (a crash, an out-of-memory kill, a Redis that died) is started again after a
 pause that doubles with each quick exit, and the terminal says so: stopping everything because one
@@ -21,7 +21,7 @@ from pathlib import Path
 import click
 
 from . import embedded_redis
-from .accounts.tokens import create_user, issue_pairing_code
+from .accounts.credentials import create_user, issue_pairing_code
 from .config import Settings
 from .store.db import transaction
 from .store.migrate import upgrade

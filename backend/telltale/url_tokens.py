@@ -1,4 +1,4 @@
-"""Signed tracking tokens: pixel tokens and link tokens, one salt per purpose.
+"""The signed tokens inside tracking URLs: pixel tokens and link tokens, one salt per purpose.
 
 Signing goes through itsdangerous. Verification sits on the hot path, so it recomputes the same
 HMAC with the keys itsdangerous derives (computed once, at start) instead of calling

@@ -21,7 +21,8 @@ from collections.abc import Callable
 
 import redis
 
-from .. import queue
+from .push import push_hits
+from .replay import replay_spool
 from .spool import Spool
 
 log = logging.getLogger(__name__)
@@ -169,7 +170,7 @@ class HitWriter:
         whether a drain job should be asked for."""
         lost = self._lost_unreported
         try:
-            drain_wanted = queue.push_hits(self._redis, records, forged, lost)
+            drain_wanted = push_hits(self._redis, records, forged, lost)
         except redis.RedisError as exc:
             return self._spool_records(records, exc), False
         self._lost_unreported -= lost
@@ -209,14 +210,8 @@ class HitWriter:
             return
         self._next_replay = now + REPLAY_EVERY
         try:
-            if not self._spool.has_pending():
-                return
-            moved = self._spool.replay(lambda chunk: queue.push_hits(self._redis, chunk))
+            moved = replay_spool(self._redis, self._spool)
         except redis.RedisError:
             return
-        except OSError as exc:
-            log.warning("could not replay the spool: %s", exc)
-            return
         if moved:
-            log.info("replayed %d spooled hits into Redis", moved)
             self._ask_for_drain()
