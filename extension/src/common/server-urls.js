@@ -3,7 +3,7 @@
 //
 // Tracking URLs, by their first path segment (backend/telltale/tracking/hotpath.py):
 //   /p/<token>.gif  the open pixel; the token is "<message id>[_<recipient>].<signature>"
-//                   (backend/telltale/tokens.py)
+//                   (backend/telltale/url_tokens.py)
 //   /r/<token>.gif  the reading chain, and /f/<token>.gif the forward image, with the pixel's token
 //   /l/<token>      a tracked link, and the decoy link beside the pixel
 export const TRACKING_PATHS = Object.freeze({ pixel: "p", reading: "r", forward: "f", link: "l" });
