@@ -16,6 +16,36 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @dataclass(frozen=True)
+class GoogleApp:
+    """The owner's own Google OAuth client (README, "Google accounts"). The endpoints change only in
+    tests, which point them at a local fake Google."""
+
+    client_id: str
+    client_secret: str
+    auth_uri: str = "https://accounts.google.com/o/oauth2/auth"
+    token_uri: str = "https://oauth2.googleapis.com/token"
+    revoke_uri: str = "https://oauth2.googleapis.com/revoke"
+    # google-api-python-client's `client_options={"api_endpoint": ...}`: where the Gmail API lives.
+    api_endpoint: str = "https://gmail.googleapis.com/"
+
+
+@dataclass(frozen=True)
+class MicrosoftApp:
+    """The owner's own Microsoft Entra app registration (README, "Microsoft accounts")."""
+
+    client_id: str
+    client_secret: str
+    # "common" takes work, school and personal accounts; a tenant id or domain takes one organisation's.
+    tenant: str = "common"
+    authority_host: str = "https://login.microsoftonline.com"
+    graph_endpoint: str = "https://graph.microsoft.com/v1.0"
+
+    @property
+    def authority(self) -> str:
+        return f"{self.authority_host.rstrip('/')}/{self.tenant}"
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path
     public_url: str
@@ -43,6 +73,14 @@ class Settings:
     rate_limit_unauthenticated: str = "60/minute"
     rate_limit_pair: str = "10/minute"
     rate_limit_pair_failures: str = "60/minute"
+    # Linked mailboxes, for replies and for signing in; None while the owner has not registered an app.
+    google: GoogleApp | None = None
+    microsoft: MicrosoftApp | None = None
+    # How often each linked mailbox is asked for new mail; the providers' quotas allow far more.
+    reply_poll_seconds: int = 60
+    # Addresses (ana@example.com) or domains (@example.com) that may create a user by signing in
+    # with Google or Microsoft; the first user of a new instance may always.
+    signup_allowed: tuple[str, ...] = ()
 
     @property
     def spool_dir(self) -> Path:
@@ -51,6 +89,11 @@ class Settings:
     @property
     def keys_file(self) -> Path:
         return self.home / "secret_keys"
+
+    @property
+    def vault_keys_file(self) -> Path:
+        """The keys that encrypt linked accounts' refresh tokens (accounts/vault.py)."""
+        return self.home / "vault_keys"
 
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -82,8 +125,61 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         rate_limit_unauthenticated=_rate(env, "TELLTALE_RATE_LIMIT_UNAUTHENTICATED", "60/minute"),
         rate_limit_pair=_rate(env, "TELLTALE_RATE_LIMIT_PAIR", "10/minute"),
         rate_limit_pair_failures=_rate(env, "TELLTALE_RATE_LIMIT_PAIR_FAILURES", "60/minute"),
+        google=_google(env),
+        microsoft=_microsoft(env),
+        reply_poll_seconds=_int(env, "TELLTALE_REPLY_POLL_SECONDS", 60, low=1, high=24 * 3600),
+        signup_allowed=_signup(env.get("TELLTALE_SIGNUP_ALLOWED", "")),
     )
     return replace(settings, **overrides) if overrides else settings
+
+
+def _google(env: Mapping[str, str]) -> GoogleApp | None:
+    pair = _client(env, "TELLTALE_GOOGLE")
+    if pair is None:
+        return None
+    endpoints = {field: _https(env, name) for field, name in (
+        ("auth_uri", "TELLTALE_GOOGLE_AUTH_URI"), ("token_uri", "TELLTALE_GOOGLE_TOKEN_URI"),
+        ("revoke_uri", "TELLTALE_GOOGLE_REVOKE_URI"), ("api_endpoint", "TELLTALE_GMAIL_API_URL"),
+    ) if env.get(name)}
+    return GoogleApp(*pair, **endpoints)
+
+
+def _microsoft(env: Mapping[str, str]) -> MicrosoftApp | None:
+    pair = _client(env, "TELLTALE_MICROSOFT")
+    if pair is None:
+        return None
+    extra = {field: _https(env, name) for field, name in (
+        ("authority_host", "TELLTALE_MICROSOFT_AUTHORITY_HOST"), ("graph_endpoint", "TELLTALE_GRAPH_API_URL"),
+    ) if env.get(name)}
+    if env.get("TELLTALE_MICROSOFT_TENANT"):
+        extra["tenant"] = env["TELLTALE_MICROSOFT_TENANT"]
+    return MicrosoftApp(*pair, **extra)
+
+
+def _client(env: Mapping[str, str], prefix: str) -> tuple[str, str] | None:
+    client_id, secret = env.get(f"{prefix}_CLIENT_ID", ""), env.get(f"{prefix}_CLIENT_SECRET", "")
+    if not client_id and not secret:
+        return None
+    if not client_id or not secret:
+        missing = f"{prefix}_CLIENT_SECRET" if client_id else f"{prefix}_CLIENT_ID"
+        raise ConfigError(f"{missing} is missing: set both {prefix}_CLIENT_ID and {prefix}_CLIENT_SECRET, or neither")
+    return client_id, secret
+
+
+def _https(env: Mapping[str, str], name: str) -> str:
+    # OAuth clients refuse anything else (oauthlib, msal): say so at start, not at the first sign-in.
+    url = env[name]
+    if urlsplit(url).scheme != "https" or not urlsplit(url).netloc:
+        raise ConfigError(f"{name} must be an https:// URL, got {url!r}")
+    return url
+
+
+def _signup(raw: str) -> tuple[str, ...]:
+    entries = tuple(part.strip().lower() for part in raw.split(",") if part.strip())
+    for entry in entries:
+        if "@" not in entry or " " in entry:
+            raise ConfigError(f"TELLTALE_SIGNUP_ALLOWED takes addresses or @domains separated by commas, got {entry!r}")
+    return entries
 
 
 def _marks(env: Mapping[str, str], name: str, default: tuple[float, ...]) -> tuple[float, ...]:
