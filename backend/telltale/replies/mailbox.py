@@ -63,3 +63,8 @@ class ProviderBusy(Exception):
     def __init__(self, message: str, retry_after: float | None = None):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class LinkFailed(Exception):
+    """Linking did not complete: the user refused, the code was stale, or the provider said no.
+    The message is shown to the user as is: it names what happened, never a token."""
