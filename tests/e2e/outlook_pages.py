@@ -16,6 +16,7 @@ from collections.abc import Callable
 LABELS: dict[str, dict[str, str]] = {
     "de": {
         "Mail - Sam Tester - Outlook": "E-Mail – Sam Tester – Outlook",
+        "Account manager for Sam Tester sam.tester@example.com": "Konto-Manager für Sam Tester sam.tester@example.com",
         "Mail": "E-Mail", "Calendar": "Kalender", "Ribbon": "Menüband", "Home": "Start", "View": "Ansicht",
         "New mail": "Neue E-Mail", "Navigation pane": "Navigationsbereich",
         "Inbox selected 1 unread": "Posteingang ausgewählt 1 ungelesen", "Inbox": "Posteingang",
@@ -37,6 +38,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "fr": {
         "Mail - Sam Tester - Outlook": "Courrier – Sam Tester – Outlook",
+        "Account manager for Sam Tester sam.tester@example.com": "Gestionnaire de comptes pour Sam Tester sam.tester@example.com",
         "Mail": "Courrier", "Calendar": "Calendrier", "Ribbon": "Ruban", "Home": "Accueil", "View": "Affichage",
         "New mail": "Nouveau courrier", "Navigation pane": "Volet de navigation",
         "Inbox selected 1 unread": "Boîte de réception sélectionné 1 non lu", "Inbox": "Boîte de réception",
@@ -58,6 +60,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "es": {
         "Mail - Sam Tester - Outlook": "Correo – Sam Tester – Outlook",
+        "Account manager for Sam Tester sam.tester@example.com": "Administrador de cuentas para Sam Tester sam.tester@example.com",
         "Mail": "Correo", "Calendar": "Calendario", "Ribbon": "Cinta de opciones", "Home": "Inicio",
         "View": "Vista", "New mail": "Nuevo correo", "Navigation pane": "Panel de navegación",
         "Inbox selected 1 unread": "Bandeja de entrada seleccionado 1 no leído", "Inbox": "Bandeja de entrada",
@@ -79,6 +82,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "ja": {
         "Mail - Sam Tester - Outlook": "メール - Sam Tester - Outlook",
+        "Account manager for Sam Tester sam.tester@example.com": "Sam Tester sam.tester@example.com のアカウント マネージャー",
         "Mail": "メール", "Calendar": "予定表", "Ribbon": "リボン", "Home": "ホーム", "View": "表示",
         "New mail": "新規メール", "Navigation pane": "ナビゲーション ウィンドウ",
         "Inbox selected 1 unread": "受信トレイ 選択済み 未読 1", "Inbox": "受信トレイ",

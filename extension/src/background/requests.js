@@ -1,5 +1,5 @@
 // Answers to content scripts and extension pages (the protocol is in common/protocol.js).
-import { pairedApi } from "../common/api.js";
+import { ApiError, pairedApi } from "../common/api.js";
 import { BACKEND_REGISTER_DEADLINE_MS } from "../common/protocol.js";
 import { readSettings } from "../common/storage.js";
 import { abandon } from "./abandoned.js";
@@ -12,8 +12,23 @@ async function api() {
   return paired;
 }
 
+// The account is a help for finding replies, never a reason to send untracked: a server that
+// refuses it (one older than the field, or an address it will not take) is asked again without it,
+// within what is left of the deadline.
+async function register(paired, message) {
+  const started = Date.now();
+  try {
+    return await paired.register(message, BACKEND_REGISTER_DEADLINE_MS);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 422 && error.field === "account" && message.account)) throw error;
+    const { account, ...without } = message;
+    console.info(`Telltale: the server refused the account ${account} (${error.message}); registered without it`);
+    return paired.register(without, Math.max(1, BACKEND_REGISTER_DEADLINE_MS - (Date.now() - started)));
+  }
+}
+
 const HANDLERS = {
-  register: async ({ message }) => ({ registration: await (await api()).register(message, BACKEND_REGISTER_DEADLINE_MS) }),
+  register: async ({ message }) => ({ registration: await register(await api(), message) }),
   abandon: async ({ message }) => {
     await abandon(message);
     return {};

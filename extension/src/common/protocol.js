@@ -2,7 +2,9 @@
 // the backend (content scripts run under the webmail's origin, where CORS would refuse them).
 //
 // Each request is {type, ...fields}; each answer is {ok: true, ...result} or {ok: false, error}.
-//   register      {message}                     -> {registration}  POST /messages
+//   register      {message}                     -> {registration}  POST /messages; message.account,
+//                                                                    the mailbox it is sent from, is
+//                                                                    dropped if the server refuses it
 //   abandon       {message}                     -> {}              a registration given up at Send
 //   discard       {messageId, message}          -> {}              DELETE /messages/<id>, or abandon
 //   report-refs   {messageId, client_ref?, thread_ref?} -> {}     PATCH /messages/<id>

@@ -2,6 +2,7 @@
 // registered at Send and its body tracked, and a registration whose mail did not leave is given
 // up and taken out of the body again. What tracking does to the body is tracking.js, plain DOM.
 import { REGISTER_DEADLINE_MS, ask } from "../common/protocol.js";
+import { failSoft } from "../webmail/find.js";
 import { applyTracking, removeTracking, trackableAnchors } from "./tracking.js";
 
 // Register the message `compose` holds and apply the registration to its body; answers
@@ -18,6 +19,7 @@ export async function register(adapter, settings, compose, tags) {
     decoy: true,
     ...(tags.length ? { tags } : {}),
     ...withoutEmpty(adapter.refs(root)),
+    ...withoutEmpty({ account: accountOf(adapter, root) }),
   };
   let registration;
   try {
@@ -43,6 +45,18 @@ export function unregister(compose, { message, registration }) {
 // Editors keep their own model of the text; tell them the DOM changed, as typing would.
 function edited(body) {
   body.dispatchEvent(new InputEvent("input", { bubbles: true, inputType: "insertReplacementText" }));
+}
+
+// The mailbox the compose is sent from, or null: reading it must never stop a Send.
+function accountOf(adapter, root) {
+  try {
+    const account = adapter.account(root.ownerDocument);
+    if (!account) failSoft(`${adapter.name}: no signed-in account was found on the page; messages are registered without one`);
+    return account;
+  } catch (error) {
+    failSoft(`${adapter.name}: the signed-in account could not be read (${error.message}); replies are not matched to it`);
+    return null;
+  }
 }
 
 function withoutEmpty(refs) {

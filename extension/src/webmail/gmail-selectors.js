@@ -49,6 +49,11 @@ export const GMAIL = Object.freeze({
   composeLegacyThreadId: candidates("input[name=lts]"),
   // The "Message sent" notice shown after a send.
   sentNotice: candidates("div.vh"),
+  // The signed-in account's button in the page header, whose aria-label ends with the address,
+  // "Google Account: Name (address)" in English; only the "@" is matched, which no language
+  // changes. The mailbox a compose is sent from, for replies read through the Gmail API.
+  // (docs: Gmail: account)
+  account: candidates("a[href*='accounts.google.com/SignOutOptions'][aria-label*='@']"),
 
   // A conversation row in a thread list such as Sent. (docs: Gmail: Sent list)
   threadRow: candidates("tbody > tr.zA[role=row]", "tr.zA"),

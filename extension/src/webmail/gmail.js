@@ -1,4 +1,5 @@
 // Gmail's compose windows and Sent list, read through GMAIL's selectors.
+import { accountOf, gmailTitleAccount } from "./account.js";
 import { addresses } from "./addresses.js";
 import { all, closest, first } from "./find.js";
 import { GMAIL } from "./gmail-selectors.js";
@@ -54,6 +55,10 @@ export const gmail = Object.freeze({
     const thread = value(root, GMAIL.composeLegacyThreadId) || openThreadOf(root) || value(root, GMAIL.composeThreadId);
     return { client_ref: ref("gmail", value(root, GMAIL.composeDraftId)), thread_ref: ref("gmail", thread) };
   },
+
+  // The signed-in mailbox: the account button's label, else the page's title (see
+  // extension/docs/webmail.md, Gmail: account).
+  account: (document) => accountOf(document, GMAIL.account) || gmailTitleAccount(document.title),
 
   // Sent list rows with the references that tie them to a tracked message.
   sentRows(document) {

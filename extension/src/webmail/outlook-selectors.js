@@ -56,6 +56,17 @@ export const OUTLOOK = Object.freeze({
   // (docs: Outlook: Sent Items)
   messageBody: candidates("div[id^=UniqueMessageBody][role=document]", "[role=document][aria-label='Message body']"),
 
+  // The signed-in account, for replies read through Microsoft Graph: the account manager button
+  // of the suite header, whose aria-label names the user and the address; the account manager's
+  // card, once opened, which shows the address as its text; the folder pane's root, which is the
+  // mailbox's address on outlook.live.com. Only the "@" is matched, which no language changes.
+  // (docs: Outlook: account)
+  account: candidates(
+    "#O365_MainLink_Me[aria-label*='@']",
+    "#mectrl_currentAccount_secondary",
+    "[role=tree] [role=treeitem][title*='@']",
+  ),
+
   // Attribute names, not selectors. (docs: Outlook: Sent Items)
   attr: Object.freeze({
     conversationId: "data-convid",

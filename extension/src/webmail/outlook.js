@@ -1,4 +1,5 @@
 // Outlook on the web's compose and Sent Items, read through OUTLOOK's selectors.
+import { accountOf } from "./account.js";
 import { addresses } from "./addresses.js";
 import { all, closest, first } from "./find.js";
 import { OUTLOOK } from "./outlook-selectors.js";
@@ -76,6 +77,9 @@ export const outlook = Object.freeze({
   },
 
   refs: (root) => ({ client_ref: null, thread_ref: ref("outlook", conversationOf(root)) }),
+
+  // The signed-in mailbox (see extension/docs/webmail.md, Outlook: account).
+  account: (document) => accountOf(document, OUTLOOK.account),
 
   sentRows(document) {
     return all(document, OUTLOOK.messageRow).map((row) => ({
