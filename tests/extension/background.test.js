@@ -52,3 +52,25 @@ test("an auth message the server refuses as malformed is not sent again: the las
   assert.equal(stored.lastEventId, null);
   // The retry then opens one more (stub) socket and stops: the stubs stay for it.
 });
+
+test("a server that refuses the account registers the message without it; other refusals stand", async () => {
+  const { registerMessage } = await import("../../extension/src/background/requests.js");
+  const { ApiError } = await import("../../extension/src/common/api.js");
+  const sent = [];
+  const api = (refuse) => ({
+    async register(message, deadlineMs) {
+      sent.push([message, deadlineMs]);
+      if (refuse(message)) throw new ApiError(`${refuse(message)}: extra inputs are not permitted`, 422, refuse(message));
+      return { id: 7 };
+    },
+  });
+  const message = { subject: "Q3", recipients: ["bo@example.test"], account: "ana@gmail.com" };
+  assert.deepEqual(await registerMessage(api((m) => m.account && "account"), message), { id: 7 });
+  assert.equal(sent.length, 2);
+  assert.deepEqual(sent[1][0], { subject: "Q3", recipients: ["bo@example.test"] });
+  assert.ok(sent[1][1] > 0 && sent[1][1] <= sent[0][1], "the second try keeps to what is left of the deadline");
+
+  sent.length = 0;
+  await assert.rejects(registerMessage(api(() => "recipients"), message), /recipients/);
+  assert.equal(sent.length, 1, "a refusal of another field is not retried");
+});

@@ -11,17 +11,27 @@ import {
 // GET /api/v1/settings as the server answers it.
 const SETTINGS = {
   email: "ana@example.test", timezone: "Europe/Madrid", timezone_set: true, reopen_quiet_minutes: 60,
-  quiet_hours: { start: "22:30", end: "07:00" }, digest: "daily",
+  quiet_hours: { start: "22:30", end: "07:00" }, digest: "daily", popups_after_reply: true,
 };
 
 test("settings read back as the form shows them, and the form saves them unchanged", () => {
   const form = formFromSettings(SETTINGS);
   assert.deepEqual(form, {
     timezone: "Europe/Madrid", quietOn: true, quietStart: "22:30", quietEnd: "07:00", reopenMinutes: "60", digest: "daily",
+    popupsAfterReply: true,
   });
   assert.deepEqual(patchFromForm(form), {
     timezone: "Europe/Madrid", quiet_hours: { start: "22:30", end: "07:00" }, reopen_quiet_minutes: 60, digest: "daily",
+    popups_after_reply: true,
   });
+  assert.equal(patchFromForm({ ...form, popupsAfterReply: false }).popups_after_reply, false);
+});
+
+test("a server without popups_after_reply is never sent it", () => {
+  const { popups_after_reply: _, ...older } = SETTINGS;
+  const form = formFromSettings(older);
+  assert.equal(form.popupsAfterReply, null);
+  assert.ok(!("popups_after_reply" in patchFromForm(form)));
 });
 
 test("quiet hours switched off are sent as null, and offered as a night when switched on again", () => {

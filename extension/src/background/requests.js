@@ -15,7 +15,7 @@ async function api() {
 // The account is a help for finding replies, never a reason to send untracked: a server that
 // refuses it (one older than the field, or an address it will not take) is asked again without it,
 // within what is left of the deadline.
-async function register(paired, message) {
+export async function registerMessage(paired, message) {
   const started = Date.now();
   try {
     return await paired.register(message, BACKEND_REGISTER_DEADLINE_MS);
@@ -28,7 +28,7 @@ async function register(paired, message) {
 }
 
 const HANDLERS = {
-  register: async ({ message }) => ({ registration: await register(await api(), message) }),
+  register: async ({ message }) => ({ registration: await registerMessage(await api(), message) }),
   abandon: async ({ message }) => {
     await abandon(message);
     return {};

@@ -5,11 +5,13 @@
 import { isPaired, readSettings } from "./storage.js";
 
 export class ApiError extends Error {
-  // status 0: no answer at all. field: the request field the server named, if any.
-  constructor(message, status = 0, field = null) {
+  // status 0: no answer at all. field: the request field the server named, if any. code: the
+  // server's name for the error ("provider_not_configured"), if it answered one.
+  constructor(message, status = 0, field = null, code = null) {
     super(message);
     this.status = status;
     this.field = field;
+    this.code = code;
   }
 }
 
@@ -45,7 +47,7 @@ export class Api {
     const payload = await response.json().catch(() => null);
     if (!response.ok) {
       const reason = payload?.error?.message || `the server answered ${response.status}`;
-      throw new ApiError(reason, response.status, payload?.error?.field ?? null);
+      throw new ApiError(reason, response.status, payload?.error?.field ?? null, payload?.error?.code ?? null);
     }
     return payload;
   }
@@ -86,6 +88,20 @@ export class Api {
 
   changeSettings(fields) {
     return this.call("PATCH", "/settings", { body: fields });
+  }
+
+  // The mailboxes linked for replies, and which providers the server owner configured.
+  accounts() {
+    return this.call("GET", "/accounts");
+  }
+
+  // A one-time address ({url}) where the user grants the server access to a mailbox of `provider`.
+  linkAccount(provider) {
+    return this.call("POST", "/accounts/link", { body: { provider } });
+  }
+
+  unlinkAccount(accountId) {
+    return this.call("DELETE", `/accounts/${accountId}`);
   }
 
   tokens() {

@@ -1,13 +1,14 @@
 // The settings page: which server, pairing with it, this browser's own choices, and, once paired,
-// the account's notification settings and tokens (their own sections). #status is the line that
-// says what happened to the pairing; its data-state ("unpaired", "paired", "error") is what the
-// end-to-end tests wait on.
+// the account's notification settings, linked mailboxes and tokens (their own sections). #status is
+// the line that says what happened to the pairing; its data-state ("unpaired", "paired", "error")
+// is what the end-to-end tests wait on.
 import { ApiError, pairWith, pairedApi } from "../common/api.js";
 import { ask } from "../common/protocol.js";
 import { normaliseServerUrl, originPattern } from "../common/server-urls.js";
 import { forgetPairing, isPaired, readSettings, saveChoice, savePairing, saveServerUrl } from "../common/storage.js";
 import { tokenLabel } from "./devices.js";
 import { hideDevices, loadDevices } from "./devices-section.js";
+import { hideMailboxes, initMailboxes, loadMailboxes } from "./mailboxes-section.js";
 import { hidePreferences, initPreferences, loadPreferences } from "./preferences-section.js";
 import { browserZone, offerBrowserZone } from "./preferences.js";
 import { element, setStatus } from "./ui.js";
@@ -137,10 +138,12 @@ async function revokeOwnToken() {
 function showAccount(settings) {
   if (!isPaired(settings)) {
     hidePreferences();
+    hideMailboxes();
     hideDevices();
     return;
   }
   loadPreferences().catch((error) => setStatus(element("preferences-status"), "error", error.message));
+  loadMailboxes().catch((error) => setStatus(element("mailboxes-status"), "error", error.message));
   loadDevices().catch((error) => setStatus(element("devices-status"), "error", error.message));
 }
 
@@ -189,6 +192,7 @@ for (const [id, key] of Object.entries(CHECKBOXES)) {
 }
 
 initPreferences();
+initMailboxes();
 readSettings().then((settings) => {
   serverInput.value = settings.serverUrl;
   for (const [id, key] of Object.entries(CHECKBOXES)) element(id).checked = settings[key];

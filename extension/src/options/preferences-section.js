@@ -15,11 +15,14 @@ const INPUTS = {
   "quiet_hours.end": "quiet-end",
   reopen_quiet_minutes: "reopen-minutes",
   digest: "digest",
+  popups_after_reply: "popups-after-reply",
 };
 
 const section = element("preferences-section");
 const status = element("preferences-status");
 const saveButton = element("save-preferences");
+// Whether the server has popups_after_reply: one from before it would refuse it in a PATCH.
+let afterReplyKnown = false;
 
 export function initPreferences() {
   element("digest").replaceChildren(...Object.entries(DIGESTS).map(([value, text]) => new Option(text, value)));
@@ -64,8 +67,18 @@ function show(settings) {
   element("quiet-end").value = form.quietEnd;
   element("reopen-minutes").value = form.reopenMinutes;
   element("digest").value = form.digest;
+  // Shown, and saved, only when the server has the setting (formFromSettings).
+  afterReplyKnown = form.popupsAfterReply !== null;
+  element("popups-after-reply").checked = Boolean(form.popupsAfterReply);
+  for (const part of replyParts()) part.hidden = !afterReplyKnown;
   element("account-email").textContent = settings.email;
   syncQuietHours();
+}
+
+// The checkbox's row in the form's grid: its label cell, the box and its help line.
+function replyParts() {
+  const box = element("popups-after-reply").closest(".check");
+  return [box.previousElementSibling, box, element("after-reply-help")];
 }
 
 function syncQuietHours() {
@@ -85,6 +98,7 @@ async function save() {
       quietEnd: element("quiet-end").value,
       reopenMinutes: element("reopen-minutes").value,
       digest: element("digest").value,
+      popupsAfterReply: afterReplyKnown ? element("popups-after-reply").checked : null,
     });
   } catch (error) {
     if (!(error instanceof FormProblem)) throw error;

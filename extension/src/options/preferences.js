@@ -13,6 +13,7 @@ export const FIELD_LABELS = Object.freeze({
   "quiet_hours.end": "Quiet hours end",
   reopen_quiet_minutes: "Re-open quiet period",
   digest: "Email digest",
+  popups_after_reply: "Popups for re-opens after a reply",
 });
 
 // The zone this browser runs in: what pairing offers the server when nobody chose one.
@@ -34,6 +35,8 @@ export function formFromSettings(settings) {
     quietEnd: settings.quiet_hours?.end ?? "07:00",
     reopenMinutes: String(settings.reopen_quiet_minutes),
     digest: settings.digest,
+    // null: a server from before the setting, which would refuse it in a PATCH.
+    popupsAfterReply: typeof settings.popups_after_reply === "boolean" ? settings.popups_after_reply : null,
   };
 }
 
@@ -63,7 +66,9 @@ export function patchFromForm(form) {
     }
     quietHours = { start: form.quietStart, end: form.quietEnd };
   }
-  return { timezone, quiet_hours: quietHours, reopen_quiet_minutes: Number(minutes), digest: form.digest };
+  const patch = { timezone, quiet_hours: quietHours, reopen_quiet_minutes: Number(minutes), digest: form.digest };
+  if (typeof form.popupsAfterReply === "boolean") patch.popups_after_reply = form.popupsAfterReply;
+  return patch;
 }
 
 // "Time zone: unknown time zone 'Mars/Olympus'; …" from the API's "timezone: unknown …".
