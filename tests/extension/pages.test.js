@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { describeEvent, opensLabel, ordinal, relativeTime, stateLabel } from "../../extension/src/common/format.js";
+import {
+  describeEvent, eventAside, opensLabel, ordinal, relativeTime, stateLabel,
+} from "../../extension/src/common/format.js";
 
 const NOW = Date.parse("2026-11-23T09:05:00+00:00");
 const minutesBefore = (minutes) => new Date(NOW - minutes * 60_000).toISOString();
@@ -91,4 +93,26 @@ test("a forward reads as one, and an open that looks forwarded says so", () => {
   assert.equal(describeEvent(forward, NOW), "ana@example.com forwarded “Q3 quote” · 1 min ago");
   const open = { ...OPEN, forwarded: true, client: "Outlook", place: "Berlin, Germany", at: minutesBefore(1) };
   assert.equal(describeEvent(open, NOW), "ana@example.com opened “Q3 quote” · 2nd open · Outlook · Berlin, Germany · likely forwarded · 1 min ago");
+});
+
+test("a reply names who wrote it; auto-replies, bounces and the sender's own messages are set apart", () => {
+  const reply = { ...OPEN, type: "reply", open_number: 0, source: "person", from: "bo@example.test" };
+  assert.equal(describeEvent(reply, NOW), "bo@example.test replied to “Q3 quote” · 5 min ago");
+  assert.equal(eventAside(reply), null);
+  const auto = { ...reply, source: "auto", popup: null, from: "ana@example.com" };
+  assert.equal(eventAside(auto), "auto-reply");
+  assert.equal(describeEvent(auto, NOW), "Auto-reply to “Q3 quote” · from ana@example.com · 5 min ago");
+  const bounce = { ...reply, source: "bounce", popup: null, from: "mailer-daemon@example.com" };
+  assert.equal(eventAside(bounce), "bounce");
+  assert.equal(describeEvent(bounce, NOW), "Bounce: “Q3 quote” was not delivered · from mailer-daemon@example.com · 5 min ago");
+  const own = { ...reply, source: "sender", popup: null, from: "sam@example.com" };
+  assert.equal(eventAside(own), "your own message");
+  assert.equal(describeEvent(own, NOW), "Your own message in “Q3 quote” · 5 min ago");
+  assert.equal(eventAside({ ...OPEN, source: "auto" }), null, "only replies are set apart");
+});
+
+test("a replied message says so with its reply count, ahead of opens and clicks", () => {
+  assert.equal(stateLabel({ ...MESSAGE, state: "replied", opens: 2, replies: 1 }), "↩ Replied (1 reply)");
+  assert.equal(stateLabel({ ...MESSAGE, state: "replied", opens: 2, clicks: 1, replies: 3 }), "↩ Replied (3 replies, 1 click)");
+  assert.equal(stateLabel({ ...MESSAGE, tracking: false, state: "untracked", replies: 1 }), "Tracking stopped");
 });

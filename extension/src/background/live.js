@@ -99,9 +99,14 @@ function closed(close) {
   retry();
 }
 
+// A reply's popup shows like an open's or a click's; its title and body are the server's. Only a
+// hit (open, click, forward) can be the sender's own view: a reply arriving while the sender looks
+// at the conversation is still news. Auto-replies, bounces and the sender's own messages come with
+// no popup and are only recorded.
 async function handle(event) {
   const { notify } = await readSettings(["notify"]);
-  if (event.popup && notify && !(await isSenderView(event))) await showNotification(event);
+  const ownView = event.type !== "reply" && (await isSenderView(event));
+  if (event.popup && notify && !ownView) await showNotification(event);
   await recordEvent(event);
 }
 

@@ -39,14 +39,26 @@ export function describeEvent(event, now = Date.now()) {
   return [...eventWords(event), relativeTime(event.at, now)].filter(Boolean).join(" · ");
 }
 
+// Reply events that are not a person replying: the server reports them, never as a reply and
+// without a popup, and the toolbar popup lists them set apart.
+const ASIDES = Object.freeze({ auto: "auto-reply", bounce: "bounce", sender: "your own message" });
+
+// What sets `event` apart from the events it looks like ("auto-reply"), or null.
+export function eventAside(event) {
+  return event.type === "reply" ? ASIDES[event.source] ?? null : null;
+}
+
 function eventWords(event) {
+  const aside = eventAside(event);
+  if (aside) return asideWords(event, aside);
   const verb = VERBS[event.type];
   if (!verb) {
     // A "summary" (popups held in quiet hours) has no message: its popup says what it sums up.
     const popup = event.popup;
     return popup ? [[popup.title, popup.body].filter(Boolean).join(": ")] : [event.type];
   }
-  const title = `${who(event.recipients)} ${verb} “${event.subject || "(no subject)"}”`;
+  // A reply names who wrote it; a pixel's hit can only guess from the recipients.
+  const title = `${(event.type === "reply" && event.from) || who(event.recipients)} ${verb} “${event.subject || "(no subject)"}”`;
   const details = event.type === "open" && event.open_number ? [`${ordinal(event.open_number)} open`] : [];
   if (event.type === "click" && event.url) details.push(event.url);
   for (const field of ["device", "client", "place"]) if (event[field]) details.push(event[field]);
@@ -54,9 +66,23 @@ function eventWords(event) {
   return [title, ...details];
 }
 
-// One tick when sent, two once opened (a click implies an open the pixel may have missed).
+// "Auto-reply to “Q3 quote” from ana@example.com": what came back, not what a person did.
+function asideWords(event, aside) {
+  const subject = `“${event.subject || "(no subject)"}”`;
+  const from = event.from ? [`from ${event.from}`] : [];
+  if (aside === "bounce") return [`Bounce: ${subject} was not delivered`, ...from];
+  if (aside === "your own message") return [`Your own message in ${subject}`];
+  return [`Auto-reply to ${subject}`, ...from];
+}
+
+// One tick when sent, two once opened (a click implies an open the pixel may have missed), a
+// return arrow once someone replied (auto-replies and bounces do not count).
 export function stateLabel(message) {
   if (message.tracking === false || message.state === "untracked") return "Tracking stopped";
+  if (message.state === "replied") {
+    const clicks = message.clicks ? `, ${plural(message.clicks, "click")}` : "";
+    return `↩ Replied (${plural(message.replies || 1, "reply", "replies")}${clicks})`;
+  }
   if (message.state === "clicked") return `✓✓ Clicked (${plural(message.clicks, "click")})`;
   if (message.state === "opened") return "✓✓ Opened";
   return "✓ Sent";

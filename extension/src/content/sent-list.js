@@ -1,12 +1,14 @@
-// Ticks in the Sent list: one tick for a tracked message sent, two once opened, and its clicks;
-// hovering shows its last events. Rows are matched to messages by the references reported at
+// Ticks in the Sent list: one tick for a tracked message sent, two once opened, a return arrow
+// once someone replied, and its clicks; hovering shows its last events. Rows are matched to messages by the references reported at
 // Send (webmail/refs.js); a match also completes references the compose could not know yet.
 import { ask } from "../common/protocol.js";
 import { isPaired } from "../common/storage.js";
+import { tickFor } from "./ticks.js";
 
 const REFRESH_MS = 15_000;
 const RENDER_DELAY_MS = 300;
 const HOVER_EVENTS = 5;
+const HOVER_VERBS = Object.freeze({ open: "Opened", click: "Clicked", reply: "Replied" });
 
 // The feature (content/page-watch.js): refresh() renders the ticks RENDER_DELAY_MS after it is
 // first called, however often it is called meanwhile; the messages are fetched again every REFRESH_MS.
@@ -103,15 +105,14 @@ function mark(document, row, message) {
     ticks.addEventListener("mouseleave", () => ticks.querySelector("[data-telltale-hover]")?.remove());
     slot.prepend(ticks);
   }
-  const opened = message.opens > 0;
-  const clicks = message.clicks ? ` · ${message.clicks} click${message.clicks === 1 ? "" : "s"}` : "";
+  const tick = tickFor(message);
   ticks.dataset.messageId = String(message.id);
-  ticks.dataset.state = !message.tracking ? "untracked" : opened ? "opened" : "sent";
+  ticks.dataset.state = tick.state;
   // The label is the first child; a hover card, when shown, follows it.
   const label = ticks.firstChild?.nodeType === Node.TEXT_NODE ? ticks.firstChild : ticks.insertBefore(document.createTextNode(""), ticks.firstChild);
-  label.data = `${opened ? "✓✓" : "✓"}${clicks}`;
-  ticks.style.color = opened ? "#1a73e8" : "#80868b";
-  ticks.setAttribute("aria-label", opened ? `Opened ${message.opens} times${clicks}` : "Sent, not opened yet");
+  label.data = tick.mark;
+  ticks.style.color = tick.color;
+  ticks.setAttribute("aria-label", tick.label);
 }
 
 async function showEvents(document, ticks) {
@@ -130,12 +131,13 @@ async function showEvents(document, ticks) {
     "position:absolute;z-index:2147483647;margin:18px 0 0 -8px;padding:8px 10px;background:#fff;color:#202124;" +
       "border:1px solid #dadce0;border-radius:6px;box-shadow:0 2px 6px rgba(0,0,0,.2);font:12px/1.5 system-ui,sans-serif",
   );
+  // Auto-replies, bounces and the sender's own messages have sources of their own and stay out.
   const events = detail.events.filter((event) => ["person", "proxy", "unknown"].includes(event.source)).slice(-HOVER_EVENTS).reverse();
   if (events.length === 0) card.append("No opens yet");
   for (const event of events) {
     const line = document.createElement("div");
     const when = new Date(event.at).toLocaleString();
-    line.textContent = `${event.kind === "click" ? "Clicked" : "Opened"} ${when}${event.url ? ` · ${event.url}` : ""}`;
+    line.textContent = `${HOVER_VERBS[event.kind] ?? "Opened"} ${when}${event.url ? ` · ${event.url}` : ""}`;
     card.append(line);
   }
   ticks.append(card);

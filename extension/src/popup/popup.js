@@ -1,7 +1,7 @@
 // The toolbar popup: what just happened (the live events the service worker keeps in storage) and
 // the latest messages, each with tracking on or off, notifications on or off, and its tags.
 // Everything shown is set as text: subjects, addresses and tags come from other people or the user.
-import { describeEvent, opensLabel, stateLabel } from "../common/format.js";
+import { describeEvent, eventAside, opensLabel, stateLabel } from "../common/format.js";
 import { ask } from "../common/protocol.js";
 import { isPaired, onSettingsChange, readSettings } from "../common/storage.js";
 import { tagEditor } from "./tag-editor.js";
@@ -29,6 +29,13 @@ function showActivity(events) {
   const items = events.slice(0, ACTIVITY_SHOWN).map((event) => {
     const item = make("li", "event", describeEvent(event, now));
     item.dataset.eventId = event.id ?? "";
+    // An auto-reply, a bounce or the sender's own message is not a reply: set apart. Its words
+    // start with what it is (describeEvent), for a screen reader, which does not see the styling.
+    const aside = eventAside(event);
+    if (aside) {
+      item.classList.add("aside");
+      item.dataset.kind = aside;
+    }
     return item;
   });
   if (!items.length) items.push(make("li", "empty", "Nothing yet: opens, clicks and replies will show here."));
