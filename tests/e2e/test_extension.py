@@ -153,6 +153,7 @@ def test_a_tracked_send_has_one_pixel_tracked_links_and_the_users_text(browser, 
         "https://sam.example.com/",
     ]
     assert message["thread_ref"], "the conversation is known, so replies can be matched"
+    assert message["account"] == "sam.tester@example.com", "the mailbox it was sent from, read from the page"
 
     # The recipient opens it: a desktop popup within two seconds.
     opened = time.monotonic()

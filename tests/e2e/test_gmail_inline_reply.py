@@ -25,5 +25,7 @@ def test_an_inline_reply_is_tracked_in_its_thread_and_its_quote_is_left_alone(br
     message = only_message(backend, token)
     assert [link["url"] for link in message["links"]] == ["https://example.org/reports/q3"]
     assert message["thread_ref"] == f"gmail:{LEGACY_THREAD}" == f"gmail:{record['legacyThread']}"
+    # This page's header has no account button: the account is the one its title names.
+    assert message["account"] == "sam.tester@example.com"
     assert message["subject"] == record["subject"] == "Re: Quarterly report"
     assert message["recipients"] == ["dana@example.net"]

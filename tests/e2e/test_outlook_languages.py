@@ -40,6 +40,7 @@ def test_a_compose_in_any_language_is_tracked_with_the_subject_and_recipients_it
     tracked = [href for href in map(html.unescape, HREF.findall(body)) if href.startswith(f"{backend.url}/l/")]
     assert len(tracked) == 4, tracked  # two links in the text, one in the signature, the decoy
     assert message["thread_ref"] == f"outlook:{CONVERSATION}"
+    assert message["account"] == "sam.tester@example.com", "read from the account manager, whatever its label says"
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
