@@ -90,6 +90,12 @@ class FakeGoogle:
 
     def __init__(self, client_id: str = CLIENT_ID, client_secret: str = CLIENT_SECRET,
                  redirect_uris: tuple[str, ...] = (REDIRECT_URI,)):
+        self.lock = threading.RLock()
+        self.reset(client_id, client_secret, redirect_uris)
+
+    def reset(self, client_id: str = CLIENT_ID, client_secret: str = CLIENT_SECRET,
+              redirect_uris: tuple[str, ...] = (REDIRECT_URI,)) -> None:
+        """Forget everything: a server kept for several tests starts each one as new."""
         self.client_id = client_id
         self.client_secret = client_secret
         self.redirect_uris = set(redirect_uris)
@@ -108,7 +114,6 @@ class FakeGoogle:
         self._consented: set[tuple[str, str]] = set()  # (client id, address) pairs that consented before
         self._failures: list[list] = []  # [path fragment, status, retry_after, times left]
         self._ids = itertools.count(0x18C2A7D3E5F00000)
-        self.lock = threading.RLock()
 
     # -- control API for tests --
 

@@ -45,13 +45,22 @@ class Google:
         return self.fake.add_message(ADDRESS, headers=headers)
 
 
+@pytest.fixture(scope="module")
+def fake_google(test_ca):
+    # One server for the module (stopping one takes half a second); each test gets it reset.
+    with running_fake_google(test_ca) as served:
+        yield served
+
+
 @pytest.fixture
-def env(test_ca, monkeypatch):
+def env(fake_google, test_ca, monkeypatch):
     for name, value in test_ca.client_env.items():
         monkeypatch.setenv(name, value)
-    with running_fake_google(test_ca) as (fake, base_url):
+    fake, base_url = fake_google
+    with fake.lock:
+        fake.reset()
         fake.add_mailbox(ADDRESS)
-        yield Google(fake, google_app_for(base_url, fake), base_url)
+    return Google(fake, google_app_for(base_url, fake), base_url)
 
 
 def query(url: str) -> dict[str, str]:
@@ -79,6 +88,11 @@ def test_the_consent_url_asks_for_gmail_metadata_only_offline_with_pkce(env):
     # What is kept server-side is small, JSON-shaped, and holds the verifier, not the challenge.
     assert set(kept) == {"code_verifier", "state"} and len(kept["code_verifier"]) >= 43
     assert kept["code_verifier"] not in url
+
+
+def test_scopes_granted_beyond_those_asked_are_kept_without_oauthlib_warning(env):
+    env.fake.grant_scopes = (METADATA, "openid")
+    assert env.link().scopes == (METADATA, "openid")
 
 
 def test_a_wrong_code_verifier_fails_the_link(env):
