@@ -367,30 +367,7 @@ def _gmail_routes(app: Flask, fake: FakeGoogle) -> None:
     base = "/gmail/v1/users/<user>"
 
     def caller(user: str, method: str) -> Grant | Response:
-        header = request.headers.get("Authorization", "")
-        with fake.lock:
-            found = fake._access.get(header.removeprefix("Bearer ")) if header.startswith("Bearer ") else None
-            if found is None or found[0].revoked:
-                return _error(401, "Request had invalid authentication credentials. Expected OAuth 2 access token, "
-                              "login cookie or other valid authentication credential.", "UNAUTHENTICATED", "authError",
-                              **{"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/", error="invalid_token"'})
-            grant = found[0]
-            if not GMAIL_SCOPES & set(grant.scopes):
-                return _error(403, "Request had insufficient authentication scopes.", "PERMISSION_DENIED",
-                              "insufficientPermissions")
-            if user not in ("me", grant.address):
-                return _error(403, "Delegation denied for " + grant.address, "PERMISSION_DENIED", "forbidden")
-            box = fake.mailboxes[grant.address]
-            now = time.monotonic()
-            box.units[:] = [(when, units) for when, units in box.units if now - when < 60]
-            if sum(units for _, units in box.units) + QUOTA_UNITS[method] > fake.user_units_per_minute:
-                return _error(429, "User-rate limit exceeded.", "RESOURCE_EXHAUSTED", "userRateLimitExceeded",
-                              **{"Retry-After": "60"})
-            box.units.append((now, QUOTA_UNITS[method]))
-            return grant
-
-    def metadata_only(grant: Grant) -> bool:
-        return METADATA_SCOPE in grant.scopes
+        return _gmail_caller(fake, user, method)
 
     @app.get(f"{base}/profile")
     def profile(user):
@@ -416,7 +393,7 @@ def _gmail_routes(app: Flask, fake: FakeGoogle) -> None:
         grant = caller(user, "messages.list")
         if isinstance(grant, Response):
             return grant
-        if "q" in request.args and metadata_only(grant):
+        if "q" in request.args and METADATA_SCOPE in grant.scopes:
             return _error(403, "Metadata scope does not support 'q' parameter", "PERMISSION_DENIED", "forbidden")
         with fake.lock:
             return _messages_list(fake.mailboxes[grant.address], request.args)
@@ -427,7 +404,7 @@ def _gmail_routes(app: Flask, fake: FakeGoogle) -> None:
         if isinstance(grant, Response):
             return grant
         fmt = request.args.get("format", "full").lower()
-        if fmt in ("full", "raw") and metadata_only(grant):
+        if fmt in ("full", "raw") and METADATA_SCOPE in grant.scopes:
             return _error(403, f"Metadata scope doesn't allow format {fmt.upper()}", "PERMISSION_DENIED", "forbidden")
         with fake.lock:
             message = fake.mailboxes[grant.address].messages.get(message_id)
@@ -441,7 +418,7 @@ def _gmail_routes(app: Flask, fake: FakeGoogle) -> None:
         if isinstance(grant, Response):
             return grant
         fmt = request.args.get("format", "full").lower()
-        if fmt in ("full", "raw") and metadata_only(grant):
+        if fmt in ("full", "raw") and METADATA_SCOPE in grant.scopes:
             return _error(403, f"Metadata scope doesn't allow format {fmt.upper()}", "PERMISSION_DENIED", "forbidden")
         with fake.lock:
             box = fake.mailboxes[grant.address]
@@ -451,6 +428,31 @@ def _gmail_routes(app: Flask, fake: FakeGoogle) -> None:
             headers = request.args.getlist("metadataHeaders")
             return jsonify({"id": thread_id, "historyId": str(max(m.history_id for m in members)),
                             "messages": [_message_json(m, fmt, headers) for m in members]})
+
+
+def _gmail_caller(fake: FakeGoogle, user: str, method: str) -> Grant | Response:
+    """The grant behind the request's Bearer token, charged `method`'s quota units; or the error Gmail gives."""
+    header = request.headers.get("Authorization", "")
+    with fake.lock:
+        found = fake._access.get(header.removeprefix("Bearer ")) if header.startswith("Bearer ") else None
+        if found is None or found[0].revoked:
+            return _error(401, "Request had invalid authentication credentials. Expected OAuth 2 access token, "
+                          "login cookie or other valid authentication credential.", "UNAUTHENTICATED", "authError",
+                          **{"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/", error="invalid_token"'})
+        grant = found[0]
+        if not GMAIL_SCOPES & set(grant.scopes):
+            return _error(403, "Request had insufficient authentication scopes.", "PERMISSION_DENIED",
+                          "insufficientPermissions")
+        if user not in ("me", grant.address):
+            return _error(403, "Delegation denied for " + grant.address, "PERMISSION_DENIED", "forbidden")
+        box = fake.mailboxes[grant.address]
+        now = time.monotonic()
+        box.units[:] = [(when, units) for when, units in box.units if now - when < 60]
+        if sum(units for _, units in box.units) + QUOTA_UNITS[method] > fake.user_units_per_minute:
+            return _error(429, "User-rate limit exceeded.", "RESOURCE_EXHAUSTED", "userRateLimitExceeded",
+                          **{"Retry-After": "60"})
+        box.units.append((now, QUOTA_UNITS[method]))
+        return grant
 
 
 def _page(args, default: int = 100) -> tuple[int, int]:

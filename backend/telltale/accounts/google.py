@@ -7,12 +7,12 @@ answers users.getProfile, so the mailbox's address needs no second scope (no ope
   token only on a user's first consent otherwise, and an account linked again would come back without one
   (https://developers.google.com/identity/protocols/oauth2/web-server#offline).
 - PKCE (S256): the code verifier stays on the server until the callback, so a stolen code is useless.
-- Since 2024 the consent screen lets the user untick each scope; the granted scopes come back with the
-  token and are checked here rather than trusted
-  (https://developers.google.com/identity/protocols/oauth2/resources/granular-permissions).
-  The code exchange is therefore made without telling oauthlib which scopes were asked: it would raise
-  its "Scope has changed" Warning on any difference, unless OAUTHLIB_RELAX_TOKEN_SCOPE is set
-  process-wide.
+- Google says an app "can't assume users grant all requested scopes" (granular consent, shown when
+  several scopes are asked: https://developers.google.com/identity/protocols/oauth2/resources/granular-permissions),
+  and an owner's own app may ask for more than this one. The granted scopes come back with the token
+  and are checked here, not trusted. The code exchange is therefore made without telling oauthlib
+  which scopes were asked: it would raise its "Scope has changed" Warning on any difference, unless
+  OAUTHLIB_RELAX_TOKEN_SCOPE is set process-wide.
 """
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ SCOPES = ("https://www.googleapis.com/auth/gmail.metadata",)
 TIMEOUT = 20  # seconds, for every request to Google made here
 
 REFUSED = "You did not allow Telltale to read your Gmail metadata"
-UNTICKED = ("Google linked the account without the permission to read your Gmail metadata (its box was unticked "
-            "on Google's consent screen). Link it again and leave that box ticked.")
+UNTICKED = ("Google linked the account without the permission to read your Gmail metadata. Link it again and "
+            "allow that permission (leave its box ticked if Google shows one).")
 NO_REFRESH_TOKEN = ("Google did not give Telltale lasting access to this mailbox (no refresh token). "
                     "Remove Telltale at https://myaccount.google.com/permissions and link the account again.")
 

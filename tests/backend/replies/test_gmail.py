@@ -119,7 +119,7 @@ def test_a_refused_consent_says_so(env):
 
 def test_an_unticked_gmail_box_fails_the_link_and_gives_the_grant_back(env):
     env.fake.grant_scopes = ("openid",)
-    with pytest.raises(LinkFailed, match="leave that box ticked"):
+    with pytest.raises(LinkFailed, match="allow that permission"):
         env.link()
     assert [path for method, path, _ in env.fake.requests_seen if method == "POST"] == ["/token", "/revoke"]
 
