@@ -335,3 +335,11 @@ def test_the_fake_refuses_q_and_full_format_under_the_metadata_scope(env):
     assert searched.json()["error"]["message"] == "Metadata scope does not support 'q' parameter"
     assert full.status_code == 403 and full.json()["error"]["message"] == "Metadata scope doesn't allow format FULL"
     assert thread.json()["messages"][0]["payload"]["headers"] == [{"name": "Subject", "value": "hi"}]
+
+
+def test_revoke_while_google_is_unreachable_is_provider_busy(env):
+    # Only revoke: on a refused connection httplib2 (the Gmail client's transport) leaves its socket
+    # open, which this suite's leak check would blame on the test.
+    closed = "https://127.0.0.1:9"  # the discard port: nothing listens there
+    with pytest.raises(ProviderBusy, match="could not be reached"):
+        google.revoke(replace(env.app, revoke_uri=closed + "/revoke"), env.link().secret)
