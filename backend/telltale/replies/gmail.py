@@ -14,9 +14,10 @@ Why it reads the way it does:
 - A resync takes users.getProfile's historyId before listing anything: mail that arrives while it
   lists is then after the new cursor, and the next incremental read sees it (at worst twice, never
   not at all).
-- A historyId is kept for about a week, sometimes only hours; an older one gets 404 from
-  history.list (https://developers.google.com/gmail/api/guides/sync), and the read becomes a
-  bounded resync with resynced=True.
+- A historyId is "typically valid for at least a week, but in some rare circumstances may be valid
+  for only a few hours"; an older one gets 404 from history.list
+  (https://developers.google.com/gmail/api/reference/rest/v1/users.history/list), and the read
+  becomes a bounded resync with resynced=True.
 - Errors: the client retries 429 and 5xx itself (execute(num_retries=2)); what is left becomes
   ProviderBusy, a refused refresh token (invalid_grant) or a 401 after refreshing becomes
   AccountRevoked, and any other 4xx is raised as the HttpError it is.
