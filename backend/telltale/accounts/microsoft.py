@@ -37,6 +37,10 @@ REMOVE_ACCESS_HINT = (
 _RELINK_ERRORS = frozenset({"invalid_grant", "interaction_required", "consent_required", "login_required"})
 
 
+class MicrosoftConfigError(RuntimeError):
+    """The owner's app registration settings are refused (unknown tenant or host, a rejected client secret)."""
+
+
 def authorization(app: MicrosoftApp, redirect_uri: str, state: str) -> tuple[str, dict]:
     """Return the URL to send the user to, and msal's flow to keep server-side until the callback.
 
@@ -62,6 +66,8 @@ def complete(app: MicrosoftApp, redirect_uri: str, kept: dict, args: Mapping[str
     try:
         with msal_client(app, cache=cache) as client:
             result = client.acquire_token_by_auth_code_flow(dict(kept), dict(args), scopes=list(SCOPES))
+    except MicrosoftConfigError:
+        raise
     except ValueError as exc:  # state mismatch, or neither a code nor an error in the answer
         raise LinkFailed("Microsoft's answer does not belong to this linking attempt. Start linking again.") from exc
     except RuntimeError as exc:  # the ID token's nonce is not the one this flow sent
@@ -106,7 +112,7 @@ def msal_client(app: MicrosoftApp, secret: str | None = None, *, cache=None
         except (requests.RequestException, MsalServiceError) as exc:
             raise ProviderBusy(f"Microsoft's sign-in service could not be reached: {exc}") from exc
         except ValueError as exc:  # a 4xx on the tenant's discovery document: a wrong tenant or host
-            raise RuntimeError(f"Microsoft does not know the authority {app.authority}: {exc}") from exc
+            raise MicrosoftConfigError(f"Microsoft does not know the authority {app.authority}: {exc}") from exc
         yield client
 
 
@@ -143,7 +149,7 @@ def access_token(client: msal.ConfidentialClientApplication, *, force_refresh: b
     if error in ("temporarily_unavailable", "server_error"):
         raise ProviderBusy(f"Microsoft's token service is busy ({error}).")
     # invalid_client (an expired client secret) and the like: the owner's configuration, not the user's.
-    raise RuntimeError(f"Microsoft refused a token refresh: {error}: {description}")
+    raise MicrosoftConfigError(f"Microsoft refused a token refresh: {error}: {description}")
 
 
 def _grant(result: dict, cache: msal.SerializableTokenCache) -> Grant:

@@ -221,3 +221,17 @@ def test_a_refused_header_read_leaves_items_without_headers(fake):
     page = read_mailbox(fake.app, grant.secret, start.cursor, since=ago(60))
     assert [item.headers for item in page.items] == [{}, {}]
     assert len(fake.seen("/me/messages/")) == 1  # not asked again during that poll
+
+
+def test_a_refused_client_secret_is_the_owners_configuration_not_a_revoked_account(fake):
+    grant = link(fake)
+    fake.client_secret = "rotated-by-the-owner"
+    fake.expire_access_tokens()
+    with pytest.raises(microsoft.MicrosoftConfigError, match="invalid_client"):
+        read_mailbox(fake.app, grant.secret, None, since=ago(60))
+
+
+def test_an_unknown_redirect_address_at_the_callback_is_a_link_failure(fake):
+    url, kept = microsoft.authorization(fake.app, CALLBACK, "s")
+    with pytest.raises(LinkFailed, match="another address"):
+        microsoft.complete(fake.app, "https://elsewhere.example/callback", kept, consent(url))
