@@ -12,6 +12,7 @@ profile and offline_access on its own, the last one being what yields a refresh 
 """
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -35,6 +36,11 @@ REMOVE_ACCESS_HINT = (
 )
 # Token-endpoint errors that mean the stored grant is gone: the user must link the mailbox again.
 _RELINK_ERRORS = frozenset({"invalid_grant", "interaction_required", "consent_required", "login_required"})
+
+
+# msal's http_cache: the tenant's OpenID configuration (kept a day) and its own throttling of a token
+# endpoint that said 429. One per thread, since msal's cache index is not safe across threads.
+_HTTP_CACHES = threading.local()
 
 
 class MicrosoftConfigError(RuntimeError):
@@ -95,6 +101,7 @@ def msal_client(app: MicrosoftApp, secret: str | None = None, *, cache=None
     """msal's client for the owner's app registration, over the token cache `secret` (or `cache`).
 
     Its HTTP session is ours, so that it is closed afterwards: msal never closes the one it would make.
+    Its http_cache spares a fetch of the tenant's discovery document on every poll.
     instance_discovery=False: msal would otherwise ask login.microsoftonline.com to vouch for an
     authority host it does not know; the owner's configured host is trusted as is. Building the client
     fetches the tenant's OpenID configuration, hence the network errors.
@@ -107,13 +114,19 @@ def msal_client(app: MicrosoftApp, secret: str | None = None, *, cache=None
         try:
             client = msal.ConfidentialClientApplication(
                 app.client_id, client_credential=app.client_secret, authority=app.authority,
-                token_cache=cache, http_client=http, instance_discovery=False,
+                token_cache=cache, http_client=http, instance_discovery=False, http_cache=_http_cache(),
             )
         except (requests.RequestException, MsalServiceError) as exc:
             raise ProviderBusy(f"Microsoft's sign-in service could not be reached: {exc}") from exc
         except ValueError as exc:  # a 4xx on the tenant's discovery document: a wrong tenant or host
             raise MicrosoftConfigError(f"Microsoft does not know the authority {app.authority}: {exc}") from exc
         yield client
+
+
+def _http_cache() -> dict:
+    if not hasattr(_HTTP_CACHES, "cache"):
+        _HTTP_CACHES.cache = {}
+    return _HTTP_CACHES.cache
 
 
 class _Session(requests.Session):

@@ -156,6 +156,8 @@ class _Graph:
         self._stack.close()
 
     def get(self, url: str, headers: dict | None = None, *, tolerate: tuple[int, ...] = ()) -> requests.Response:
+        if not url.startswith(self.endpoint + "/"):  # links come back from storage: the token goes to Graph only
+            raise ValueError(f"not a link into {self.endpoint}: {url[:80]!r}")
         response = self._send(url, headers)
         if response.status_code == 401:
             self.token = access_token(self.client, force_refresh=True)

@@ -64,7 +64,7 @@ def test_a_wrong_pkce_verifier_is_refused_by_the_token_endpoint(fake):
     url, kept = microsoft.authorization(fake.app, CALLBACK, "s")
     answer = consent(url)
     _, other = microsoft.authorization(fake.app, CALLBACK, "s")
-    with pytest.raises(LinkFailed, match="invalid_grant"):
+    with pytest.raises(LinkFailed, match="invalid_grant: AADSTS501481: The code_verifier does not match"):
         microsoft.complete(fake.app, CALLBACK, dict(kept, code_verifier=other["code_verifier"]), answer)
 
 
@@ -235,3 +235,18 @@ def test_an_unknown_redirect_address_at_the_callback_is_a_link_failure(fake):
     url, kept = microsoft.authorization(fake.app, CALLBACK, "s")
     with pytest.raises(LinkFailed, match="another address"):
         microsoft.complete(fake.app, "https://elsewhere.example/callback", kept, consent(url))
+
+
+def test_a_cursor_pointing_elsewhere_is_refused_before_the_token_leaves(fake):
+    grant = link(fake)
+    cursor = json.dumps({"inbox": "https://attacker.example/v1.0/me/mailFolders/inbox/messages/delta?$deltatoken=x"})
+    with pytest.raises(ValueError, match="not a link into"):
+        read_mailbox(fake.app, grant.secret, cursor, since=ago(60))
+    assert not fake.seen("/messages/delta")
+
+
+def test_the_tenants_discovery_document_is_fetched_once_not_every_poll(fake):
+    grant = link(fake)
+    cursor = read_mailbox(fake.app, grant.secret, None, since=ago(60)).cursor
+    read_mailbox(fake.app, grant.secret, cursor, since=ago(60))
+    assert len(fake.seen("/.well-known/openid-configuration")) == 1
