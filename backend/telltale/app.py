@@ -6,6 +6,7 @@ from importlib.metadata import version
 from flask import Flask, jsonify
 
 from . import health, web_headers
+from .accounts import pages as account_pages
 from .api import errors as api_errors
 from .api import rate_limits
 from .api.openapi import document
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     svc = build_services(settings)
     app.extensions[EXTENSION_KEY] = svc
     app.register_blueprint(blueprint())
+    app.register_blueprint(account_pages.blueprint())
     api_errors.init_app(app)
     rate_limits.init_app(app, svc)
     web_headers.init_app(app)

@@ -181,11 +181,20 @@ def keys() -> None:
 
 
 @keys.command("rotate")
-def keys_rotate() -> None:
+@click.option("--vault", is_flag=True, help="rotate the keys that encrypt linked accounts' tokens instead")
+def keys_rotate(vault: bool) -> None:
     """Add a new signing key; URLs signed with older keys keep working."""
-    from .keyring import rotate_keys
+    from .keyring import load_or_create_keys, rotate_keys
 
     settings = settings_or_exit()
+    if vault:
+        from .accounts.vault import rotate_vault
+
+        rotate_vault(settings.vault_keys_file)
+        count = len(load_or_create_keys(settings.vault_keys_file))
+        click.echo(f"{settings.vault_keys_file} now holds {count} keys; tokens are encrypted with the newest from the "
+                   "next restart, and older ones keep opening")
+        return
     count = len(rotate_keys(settings.keys_file))
     click.echo(f"{settings.keys_file} now holds {count} keys; restart web processes to sign with the newest")
 

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import ConfigError
 
 
-def load_or_create_keys(path: Path) -> list[str]:
-    """Return the secret keys in `path`, creating the file with one fresh key if it is missing."""
+def new_signing_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def load_or_create_keys(path: Path, new_key: Callable[[], str] = new_signing_key) -> list[str]:
+    """Return the secret keys in `path`, creating the file with one `new_key()` if it is missing."""
     if not path.exists():
-        _create(path)
+        _create(path, new_key())
     keys = [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
     if not keys:
         raise ConfigError(f"{path} holds no secret key; delete it to have a new one generated")
@@ -25,8 +30,8 @@ def load_or_create_keys(path: Path) -> list[str]:
     return keys
 
 
-def _create(path: Path) -> None:
-    """Put a file holding one fresh key at `path`, unless another process does so first.
+def _create(path: Path, key: str) -> None:
+    """Put a file holding `key` at `path`, unless another process does so first.
 
     Several web processes start at once on a new instance folder. The key is written whole to a
     file of this process's own, then linked into place: `link` fails if `path` exists, so every
@@ -37,7 +42,7 @@ def _create(path: Path) -> None:
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(32) + "\n")
+            handle.write(key + "\n")
             handle.flush()
             os.fsync(handle.fileno())
         os.link(draft, path)
@@ -47,9 +52,9 @@ def _create(path: Path) -> None:
         draft.unlink()
 
 
-def rotate_keys(path: Path) -> list[str]:
-    """Append a fresh signing key to `path`; older keys keep verifying."""
-    keys = load_or_create_keys(path)
+def rotate_keys(path: Path, new_key: Callable[[], str] = new_signing_key) -> list[str]:
+    """Append a fresh key to `path`; older keys keep verifying (or decrypting)."""
+    keys = load_or_create_keys(path, new_key)
     with path.open("a") as handle:
-        handle.write(secrets.token_urlsafe(32) + "\n")
+        handle.write(new_key() + "\n")
     return keys + [path.read_text().splitlines()[-1].strip()]

@@ -17,6 +17,7 @@ from .store.db import make_engine, make_sessions
 from .url_tokens import TokenSigner
 
 if TYPE_CHECKING:
+    from .accounts.vault import Vault
     from .classify.judge import Judge
 
 EXTENSION_KEY = "telltale"
@@ -33,6 +34,8 @@ class Services:
     spool: Spool
     # ISO code to English name, for the place a live event shows.
     country_names: dict[str, str]
+    # Opens linked accounts' refresh tokens; made on first use, like the judge: most processes never do.
+    _vault: Vault | None = field(default=None, repr=False)
     _judge: Judge | None = field(default=None, repr=False)
 
     def judge(self) -> Judge:
@@ -47,6 +50,14 @@ class Services:
             self._judge = load_judge(self.settings.home, self.settings.geoip_db,
                                      store_full_ip=self.settings.store_full_ip)
         return self._judge
+
+    def vault(self) -> Vault:
+        """Return the keys that open linked accounts' credentials, loading them on first use."""
+        if self._vault is None:
+            from .accounts.vault import load_vault
+
+            self._vault = load_vault(self.settings.vault_keys_file)
+        return self._vault
 
     def close(self) -> None:
         """Release the database and Redis connections, and the GeoIP database, this process holds."""

@@ -11,7 +11,7 @@ def test_settings_start_with_sensible_defaults(client, services):
     settings = client.get("/api/v1/settings", headers=auth).json
     assert settings == {
         "email": "ana@example.test", "timezone": "UTC", "timezone_set": False, "reopen_quiet_minutes": 60,
-        "quiet_hours": None, "digest": "off",
+        "quiet_hours": None, "digest": "off", "popups_after_reply": False,
     }
 
 
@@ -20,13 +20,13 @@ def test_a_user_sets_quiet_hours_zone_reopen_period_and_digest(client, services)
     changed = client.patch(
         "/api/v1/settings",
         json={"timezone": "Europe/Madrid", "quiet_hours": {"start": "22:30", "end": "07:00"},
-              "reopen_quiet_minutes": 15, "digest": "daily"},
+              "reopen_quiet_minutes": 15, "digest": "daily", "popups_after_reply": True},
         headers=auth,
     )
     assert changed.status_code == 200
     assert client.get("/api/v1/settings", headers=auth).json == {
         "email": "ana@example.test", "timezone": "Europe/Madrid", "timezone_set": True, "reopen_quiet_minutes": 15,
-        "quiet_hours": {"start": "22:30", "end": "07:00"}, "digest": "daily",
+        "quiet_hours": {"start": "22:30", "end": "07:00"}, "digest": "daily", "popups_after_reply": True,
     }
     cleared = client.patch("/api/v1/settings", json={"quiet_hours": None}, headers=auth).json
     assert cleared["quiet_hours"] is None and cleared["timezone"] == "Europe/Madrid"

@@ -13,7 +13,7 @@ from rq.registry import ScheduledJobRegistry
 from telltale import queue
 from telltale.queue import jobs
 
-NAMES = [jobs.DRAIN_JOB, jobs.STORE_JOB, jobs.DIGEST_JOB, jobs.RELEASE_JOB]
+NAMES = [jobs.DRAIN_JOB, jobs.STORE_JOB, jobs.DIGEST_JOB, jobs.RELEASE_JOB, jobs.POLL_JOB]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -17,7 +17,7 @@ READING_LABELS = {1: "glanced", 2: "skimmed", 3: "read"}
 def create(call) -> tuple[MessageCreated, int]:
     body: MessageIn = call.body
     now = datetime.now(UTC)
-    fields = body.model_dump(include={"subject", "recipients", "client_ref", "thread_ref", "tracking", "notify"})
+    fields = body.model_dump(include={"subject", "recipients", "client_ref", "thread_ref", "account", "tracking", "notify"})
     decoy = len(body.links) if body.decoy else None
     message = queries.add_message(
         call.session, call.user.id,
@@ -111,6 +111,9 @@ def _out(message: Message) -> MessageOut:
         clicks=message.clicks,
         first_open_at=message.first_open_at,
         last_open_at=message.last_open_at,
+        replies=message.replies,
+        first_reply_at=message.first_reply_at,
+        account=message.account,
         links=[LinkOut(index=link.position, url=link.url, clicks=link.clicks) for link in message.links],
     )
 

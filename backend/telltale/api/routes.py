@@ -11,9 +11,13 @@ from pydantic import BaseModel, ValidationError
 from ..accounts.credentials import find_token
 from ..services import Services, services
 from ..store.models import User
-from . import messages, pairing, settings, tokens
+from . import accounts, messages, pairing, recipients, settings, tokens
 from .errors import ApiError, from_path_validation, from_validation
 from .schemas import (
+    AccountList,
+    AccountPath,
+    LinkIn,
+    LinkUrlOut,
     MessageCreated,
     MessageDetail,
     MessageIn,
@@ -24,11 +28,16 @@ from .schemas import (
     MessageQuery,
     PairIn,
     PairOut,
+    RecipientList,
+    RecipientOut,
+    RecipientPath,
+    RecipientQuery,
     SenderViewIn,
     SettingsOut,
     SettingsPatch,
     TokenList,
     TokenPath,
+    UnlinkOut,
 )
 
 PREFIX = "/api/v1"
@@ -36,7 +45,8 @@ PREFIX = "/api/v1"
 ERRORS = {
     "400": "Malformed body, or a pairing code that is unknown, used or expired",
     "401": "Missing or bad API token",
-    "404": "No such message or token for this user, or an id out of range",
+    "404": "No such message, token, account or recipient for this user, or an id out of range",
+    "409": "The server's owner has not set up that provider",
     "413": "Body too large",
     "415": "Body is not JSON",
     "422": "A field has a bad value",
@@ -56,6 +66,7 @@ class Route:
     status: int = 200
     auth: bool = True
     path_params: type[BaseModel] | None = None
+    conflicts: bool = False
 
     @property
     def errors(self) -> list[str]:
@@ -65,6 +76,8 @@ class Route:
             codes.append("401")
         if self.path_params:
             codes.append("404")
+        if self.conflicts:
+            codes.append("409")
         if self.body or self.query:
             codes.append("422")
         # Any route may be rate limited.
@@ -87,8 +100,22 @@ ROUTES = [
           "Report that the sender viewed the message: hits around that moment are theirs", SenderViewIn,
           response=MessageOut, path_params=MessagePath),
     Route("GET", "/settings", settings.show, "Read notification settings", response=SettingsOut),
-    Route("PATCH", "/settings", settings.change, "Change time zone, re-open period, quiet hours or digest",
-          SettingsPatch, response=SettingsOut),
+    Route("PATCH", "/settings", settings.change,
+          "Change time zone, re-open period, quiet hours, digest or popups after a reply", SettingsPatch,
+          response=SettingsOut),
+    Route("GET", "/accounts", accounts.index, "List the caller's linked Google and Microsoft mailboxes",
+          response=AccountList),
+    Route("POST", "/accounts/link", accounts.link,
+          "Get a one-time URL that links a mailbox: open it in the user's browser", LinkIn, response=LinkUrlOut,
+          conflicts=True),
+    Route("DELETE", "/accounts/<int:account_id>", accounts.unlink,
+          "Unlink a mailbox: its token is revoked at the provider where it allows, and deleted here",
+          response=UnlinkOut, path_params=AccountPath),
+    Route("GET", "/recipients", recipients.index,
+          "Per recipient: sent, opened, clicked, replied, and a plain-language interest signal",
+          query=RecipientQuery, response=RecipientList),
+    Route("GET", "/recipients/<address>", recipients.show, "One recipient's figures and interest signal",
+          query=RecipientQuery, response=RecipientOut, path_params=RecipientPath),
     Route("GET", "/tokens", tokens.index, "List the caller's API tokens that still work, without their secrets",
           response=TokenList),
     # Before /tokens/<id> only for the reader: the int converter never takes "current".

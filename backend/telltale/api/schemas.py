@@ -10,7 +10,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, 
 from ..errors import BadTarget
 from ..targets import MAX_TARGET_LENGTH, validate_target
 
-State = Literal["untracked", "sent", "opened", "clicked"]
+State = Literal["untracked", "sent", "opened", "clicked", "replied"]
 # Ids are 64-bit signed integers in both databases; a larger number names nothing and overflows SQLite.
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -22,6 +22,8 @@ PRINTABLE = r"^[^\s\x00-\x1f\x7f]([^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=PRINTABLE)]
 Tags = Annotated[list[Tag], Field(max_length=20)]
 Ref = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00]*$")]
+Address = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=3, max_length=320,
+                                           pattern=r"^[^\s@\x00]+@[^\s@\x00]+$")]
 # Ten letters and digits, grouped as the server shows them or not; case does not matter.
 PairingCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]([ -]?[A-Za-z0-9]){9}$")]
 
@@ -98,6 +100,8 @@ class MessageIn(Strict):
     )
     client_ref: Ref | None = None
     thread_ref: Ref | None = None
+    account: Address | None = Field(default=None, description="The mailbox it is sent from, as the webmail page "
+                                                               "shows it: whose linked account finds its replies")
     tracking: bool = True
     notify: bool = True
     tags: Tags = []
@@ -173,12 +177,16 @@ class MessageOut(BaseModel):
     clicks: int
     first_open_at: datetime | None
     last_open_at: datetime | None
+    replies: int = Field(description="Replies from people, found through a linked Gmail or Microsoft account; "
+                                     "automatic replies, bounces and the sender's own messages are not counted")
+    first_reply_at: datetime | None
+    account: str | None
     links: list[LinkOut]
 
 
 class EventOut(BaseModel):
     id: str
-    kind: Literal["open", "click", "forward"]
+    kind: Literal["open", "click", "forward", "reply"]
     at: datetime
     source: str
     reason: str
@@ -250,6 +258,7 @@ class SettingsOut(BaseModel):
     reopen_quiet_minutes: int
     quiet_hours: QuietHours | None
     digest: Digest
+    popups_after_reply: bool = Field(description="Popups for re-opens of a thread whose recipient has replied")
 
 
 class SettingsPatch(Strict):
@@ -257,6 +266,79 @@ class SettingsPatch(Strict):
     reopen_quiet_minutes: Minutes | None = None
     quiet_hours: QuietHours | None = None
     digest: Digest | None = None
+    popups_after_reply: bool | None = None
+
+
+Provider = Literal["google", "microsoft"]
+
+
+class AccountOut(BaseModel):
+    id: int
+    provider: Provider
+    address: str
+    linked_at: datetime
+    status: Literal["ok", "relink", "waiting"] = Field(
+        description="ok; relink: the provider refused our access, link again; waiting: polls paused, see problem")
+    checked_at: datetime | None = Field(description="When the mailbox was last read")
+    problem: str | None
+
+
+class AccountList(BaseModel):
+    items: list[AccountOut]
+    providers: dict[Provider, bool] = Field(description="Which providers the server's owner has set up")
+
+
+class LinkIn(Strict):
+    provider: Provider
+
+
+class LinkUrlOut(BaseModel):
+    url: str = Field(description="Open in the user's browser within 10 minutes, once: it leads to the provider's consent")
+
+
+class AccountPath(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    account_id: Id
+
+
+class UnlinkOut(BaseModel):
+    revoked: bool = Field(description="The provider confirmed the access is revoked")
+    message: str
+
+
+class RecipientQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    days: Annotated[int, Field(ge=1, le=365)] = 30
+    limit: Annotated[int, Field(ge=1, le=500)] = 100
+
+
+class RecipientPath(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    address: Address
+
+
+class Interest(BaseModel):
+    signal: Literal["not_enough_data", "replies", "replies_unknown", "opens_never_replies", "opens_sometimes",
+                    "not_opening"]
+    text: str = Field(description="The signal in plain words, with the counts behind it")
+
+
+class RecipientOut(BaseModel):
+    address: str
+    sent: int
+    opened: int = Field(description="Messages with a counted open that can be told to be this recipient's: sent to "
+                                    "them alone, or through their own pixel. An open through Gmail's or Yahoo's image "
+                                    "proxy counts, but says nothing about who read")
+    clicked: int
+    replied: int
+    median_first_open_seconds: float | None
+    median_reply_seconds: float | None
+    interest: Interest
+
+
+class RecipientList(BaseModel):
+    days: int
+    items: list[RecipientOut]
 
 
 class ErrorBody(BaseModel):

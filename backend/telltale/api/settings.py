@@ -33,4 +33,5 @@ def _out(user) -> SettingsOut:
         reopen_quiet_minutes=user.reopen_quiet_minutes,
         quiet_hours=quiet,
         digest=user.digest,
+        popups_after_reply=user.popups_after_reply,
     )

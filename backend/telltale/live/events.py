@@ -22,6 +22,8 @@ def live_event(row: dict, message: Any, open_number: int, country_names: Mapping
         "url": row.get("url"),
         "link_index": row.get("link_position"),
         "forwarded": row.get("forwarded", False),
+        # Who replied, for a reply: the one event that knows its person by address.
+        "from": row.get("from"),
         "popup": None,
         "held": False,
     }

@@ -1,7 +1,7 @@
 """Which events deserve a popup, and when a user does not want one: pure functions, no I/O.
 
-The rules: the first open; a re-open after a quiet period (the user's, default one hour); every
-click; every reply. Around them, in notify.popups: events of one thread within a minute of each
+The rules: the first open; a re-open after a quiet period (the user's, default one hour), unless
+the recipient has replied (the user may ask for those too); every click; every reply. Around them, in notify.popups: events of one thread within a minute of each
 other share one popup that counts them, a thread makes at most a few popups a day, and popups
 wait out the user's quiet hours. Other trackers' users get hundreds of alerts for one thread;
 these limits make that impossible.
@@ -23,13 +23,18 @@ class Preferences:
     reopen_quiet_minutes: int = 60
     quiet_start: str | None = None
     quiet_end: str | None = None
+    popups_after_reply: bool = False
 
 
-def worth_a_popup(kind: str, at: datetime, previous_open_at: datetime | None, prefs: Preferences) -> bool:
+def worth_a_popup(kind: str, at: datetime, previous_open_at: datetime | None, prefs: Preferences,
+                  replied: bool = False) -> bool:
     """Say whether an event of `kind` at `at` earns a popup of its own."""
     if kind in ALWAYS_WORTH_IT:
         return True
     if kind != "open":
+        return False
+    # They answered: their opening the thread again is them reading the conversation, not news.
+    if replied and not prefs.popups_after_reply:
         return False
     return previous_open_at is None or at - previous_open_at >= timedelta(minutes=prefs.reopen_quiet_minutes)
 

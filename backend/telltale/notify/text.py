@@ -15,8 +15,9 @@ def who(recipients: list[str]) -> str:
     return recipients[0] if len(recipients) == 1 else "A recipient"
 
 
-def title(kind: str, recipients: list[str], subject: str) -> str:
-    return f"{who(recipients)} {VERBS[kind]} “{subject or '(no subject)'}”"
+def title(kind: str, recipients: list[str], subject: str, actor: str | None = None) -> str:
+    """"Ana opened “Q3 quote”"; `actor` names who did it when the event knows (a reply's sender)."""
+    return f"{actor or who(recipients)} {VERBS[kind]} “{subject or '(no subject)'}”"
 
 
 def body(event: dict, tally: dict[str, int]) -> str:

@@ -9,11 +9,13 @@ from .counts import lost_hits, pending_hits
 from .jobs import (
     DIGEST_JOB,
     DRAIN_JOB,
+    POLL_JOB,
     RELEASE_JOB,
     RETRY_INTERVALS,
     STORE_JOB,
     enqueue_digest,
     enqueue_drain,
+    enqueue_poll,
     enqueue_release,
     enqueue_store,
 )
@@ -32,7 +34,7 @@ from .writer import HitWriter
 
 __all__ = [
     "DIGEST_JOB", "DRAIN_JOB", "DRAIN_LOCK_KEY", "DRAIN_WANTED_KEY", "DRAIN_WANTED_TTL", "FORGED_COUNTER_KEY",
-    "HITS_KEY", "LOST_COUNTER_KEY", "RELEASE_JOB", "RETRY_INTERVALS", "STORE_JOB", "HitWriter", "Spool",
-    "enqueue_digest", "enqueue_drain", "enqueue_release", "enqueue_store", "lost_hits", "pending_hits",
+    "HITS_KEY", "LOST_COUNTER_KEY", "POLL_JOB", "RELEASE_JOB", "RETRY_INTERVALS", "STORE_JOB", "HitWriter", "Spool",
+    "enqueue_digest", "enqueue_drain", "enqueue_poll", "enqueue_release", "enqueue_store", "lost_hits", "pending_hits",
     "push_hits", "replay_spool",
 ]

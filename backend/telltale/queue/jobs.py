@@ -15,11 +15,14 @@ DRAIN_JOB = "telltale.worker.ingest.drain_hits"
 STORE_JOB = "telltale.worker.ingest.store_records"
 DIGEST_JOB = "telltale.worker.digests.send_digest"
 RELEASE_JOB = "telltale.worker.publish.release_held"
+POLL_JOB = "telltale.worker.replies.poll_mailbox"
 # Seconds before each retry; a job that fails them all stays in rq's failed registry.
 RETRY_INTERVALS = [2, 10, 30, 120, 600]
 JOB_TIMEOUT = 600
 # A digest that has not gone out in two minutes is stuck on its SMTP server: retry it.
 DIGEST_TIMEOUT = 120
+# A poll reads at most a few hundred messages' headers: ten minutes means the provider hangs.
+POLL_TIMEOUT = 600
 
 
 def enqueue_drain(conn: redis.Redis, queue_name: str) -> None:
@@ -35,6 +38,11 @@ def enqueue_store(conn: redis.Redis, queue_name: str, records: Sequence[bytes]) 
 def enqueue_digest(conn: redis.Redis, queue_name: str, user_id: int) -> None:
     """Ask a worker to send the user's email digest."""
     _enqueue(conn, queue_name, DIGEST_JOB, user_id, timeout=DIGEST_TIMEOUT)
+
+
+def enqueue_poll(conn: redis.Redis, queue_name: str, account_id: int) -> None:
+    """Ask a worker to read a linked mailbox for replies; the next sweep asks again, so no retries."""
+    Queue(queue_name, connection=conn).enqueue(POLL_JOB, account_id, job_timeout=POLL_TIMEOUT)
 
 
 def enqueue_release(conn: redis.Redis, queue_name: str, at: datetime, user_id: int) -> None:

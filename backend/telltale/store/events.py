@@ -79,7 +79,8 @@ def set_aside_clicks(session: Session, message_id: int, start: datetime, end: da
 def notification_preferences(session: Session, user_ids: Iterable[int]) -> dict[int, Any]:
     """Return each user's notification settings, keyed by user id: what publishing the events reads."""
     rows = session.execute(
-        select(User.id, User.timezone, User.reopen_quiet_minutes, User.quiet_start, User.quiet_end).where(
+        select(User.id, User.timezone, User.reopen_quiet_minutes, User.quiet_start, User.quiet_end,
+               User.popups_after_reply).where(
             User.id.in_(sorted(set(user_ids)))
         )
     )

@@ -11,9 +11,10 @@ from .models import Event, Link, Message, MessageTag
 # Each state as a condition, in the order a message moves through them.
 STATE_CONDITIONS = {
     "untracked": Message.tracking.is_(False),
-    "sent": Message.tracking.is_(True) & (Message.opens == 0) & (Message.clicks == 0),
-    "opened": Message.tracking.is_(True) & (Message.opens > 0) & (Message.clicks == 0),
-    "clicked": Message.tracking.is_(True) & (Message.clicks > 0),
+    "sent": Message.tracking.is_(True) & (Message.opens == 0) & (Message.clicks == 0) & (Message.replies == 0),
+    "opened": Message.tracking.is_(True) & (Message.opens > 0) & (Message.clicks == 0) & (Message.replies == 0),
+    "clicked": Message.tracking.is_(True) & (Message.clicks > 0) & (Message.replies == 0),
+    "replied": Message.tracking.is_(True) & (Message.replies > 0),
 }
 EVENTS_SHOWN = 500
 
@@ -21,13 +22,15 @@ EVENTS_SHOWN = 500
 def state_of(message: Message) -> str:
     if not message.tracking:
         return "untracked"
+    if message.replies:
+        return "replied"
     if message.clicks:
         return "clicked"
     return "opened" if message.opens else "sent"
 
 
 def add_message(session: Session, user_id: int, fields: dict, links: Sequence[str], tags: Sequence[str]) -> Message:
-    message = Message(user_id=user_id, opens=0, clicks=0, **fields)
+    message = Message(user_id=user_id, opens=0, clicks=0, replies=0, **fields)
     message.links = [Link(position=i, url=url, clicks=0) for i, url in enumerate(links)]
     message.tags = [MessageTag(tag=tag) for tag in dict.fromkeys(tags)]
     session.add(message)

@@ -65,6 +65,8 @@ class User(Base):
     quiet_end: Mapped[str | None] = mapped_column(String(5))
     digest: Mapped[str] = mapped_column(String(8), default="off", server_default="off")
     digest_sent_at: Mapped[datetime | None] = mapped_column()
+    # Once a recipient has replied, their re-opens of the thread are old news: no popup unless asked.
+    popups_after_reply: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ApiToken(Base):
@@ -90,8 +92,38 @@ class PairingCode(Base):
     used_at: Mapped[datetime | None] = mapped_column()
 
 
+class LinkedAccount(Base):
+    """A Google or Microsoft mailbox the user let us read, to find replies (replies/, worker/replies.py)."""
+
+    __tablename__ = "linked_accounts"
+    # One Telltale user per mailbox: signing in with it must name one user.
+    __table_args__ = (UniqueConstraint("provider", "address"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(320))
+    # The refresh token (Google) or msal's token cache (Microsoft), encrypted (accounts/vault.py).
+    secret: Mapped[str] = mapped_column(Text)
+    scopes: Mapped[str] = mapped_column(Text, default="")
+    linked_at: Mapped[datetime] = mapped_column()
+    # Where the next poll starts: a Gmail historyId, Graph's delta links; None before the first.
+    cursor: Mapped[str | None] = mapped_column(Text)
+    # "ok"; "relink" once the provider refused the credential; "waiting" while it asks us to slow down.
+    status: Mapped[str] = mapped_column(String(16), default="ok", server_default="ok")
+    problem: Mapped[str | None] = mapped_column(String(300))
+    checked_at: Mapped[datetime | None] = mapped_column()
+    next_check_at: Mapped[datetime] = mapped_column(index=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
 class Message(Base):
     __tablename__ = "messages"
+    __table_args__ = (
+        # Replies are matched by the provider's thread (thread_ref) or by Message-ID (replies/matching.py).
+        Index("ix_messages_thread", "user_id", "thread_ref"),
+        Index("ix_messages_internet_id", "user_id", "internet_message_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -112,6 +144,12 @@ class Message(Base):
     # Distinct clients among the counted opens; everyone behind one image proxy is one of them.
     readers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     forwarded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The mailbox it was sent from, as the webmail page showed it: whose linked account finds its replies.
+    account: Mapped[str | None] = mapped_column(String(320))
+    # Its RFC 5322 Message-ID, learnt from the provider's API after sending: replies name it.
+    internet_message_id: Mapped[str | None] = mapped_column(String(998))
+    replies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    first_reply_at: Mapped[datetime | None] = mapped_column()
 
     links: Mapped[list[Link]] = relationship(
         order_by="Link.position", cascade="all, delete-orphan", passive_deletes=True

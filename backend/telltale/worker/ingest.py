@@ -21,12 +21,11 @@ from .. import queue
 from ..classify.batch import Judged
 from ..counting import counts
 from ..errors import HitsNotStored
-from ..notify.policy import Preferences
 from ..services import Services, services
 from ..store.contexts import message_contexts, tracked_messages
 from ..store.counters import bump_counters
 from ..store.events import insert_new_events, note_readings, notification_preferences, set_aside_clicks
-from .publish import publish
+from .publish import preferences, publish
 
 log = logging.getLogger(__name__)
 # How far back from a reading hop its open may be: the chain's last mark, with room for slow links.
@@ -150,8 +149,7 @@ def store(svc: Services, raw: Sequence[bytes]) -> int:
         fresh, new = _write(session, judge.event_rows(hits, contexts))
         users = notification_preferences(session, {messages[row["message_id"]].user_id for row in fresh})
     # After the commit: a client told of an event can read it through the API at once.
-    prefs = {uid: Preferences(u.timezone, u.reopen_quiet_minutes, u.quiet_start, u.quiet_end) for uid, u in users.items()}
-    publish(svc, fresh, messages, prefs)
+    publish(svc, fresh, messages, preferences(users))
     return len(new)
 
 

@@ -17,6 +17,12 @@ from ..services import Services, services
 Finish = Callable[[Any], None]
 
 
+def preferences(users: dict[int, Any]) -> dict[int, Preferences]:
+    """Each user's popup preferences, from the rows of store.events.notification_preferences."""
+    return {uid: Preferences(u.timezone, u.reopen_quiet_minutes, u.quiet_start, u.quiet_end, u.popups_after_reply)
+            for uid, u in users.items()}
+
+
 def publish(svc: Services, rows: list[dict], messages: dict[int, Any], prefs: dict[int, Preferences]) -> None:
     """Append one live event per stored row, oldest first, deciding its popup on the way.
 
@@ -25,6 +31,7 @@ def publish(svc: Services, rows: list[dict], messages: dict[int, Any], prefs: di
     """
     opens = {message_id: message.opens for message_id, message in messages.items()}
     last_open = {message_id: message.last_open_at for message_id, message in messages.items()}
+    replied = {message_id for message_id, message in messages.items() if message.replies}
     now = datetime.now(UTC)
     notices = svc.redis.pipeline(transaction=False)
     pending: list[popups.Event] = []
@@ -44,11 +51,14 @@ def publish(svc: Services, rows: list[dict], messages: dict[int, Any], prefs: di
                 finishers.append(("notice", _forward_news(notices, event, message)))
         elif counted:
             user_prefs = prefs.get(message.user_id, Preferences())
-            finish = _popup(svc, pending, event, row, message, user_prefs, last_open[message.id], now)
+            finish = _popup(svc, pending, event, row, message, user_prefs, last_open[message.id],
+                            message.id in replied, now)
             if finish is not None:
                 finishers.append(("popup", finish))
             if row["kind"] == "open":
                 last_open[message.id] = row["occurred_at"]
+            elif row["kind"] == "reply":
+                replied.add(message.id)
     replies = {"notice": iter(notices.execute() if len(notices) else ()),
                "popup": iter(popups.coalesce(svc.redis, pending))}
     for which, finish in finishers:
@@ -100,11 +110,11 @@ def release_held(user_id: int) -> int:
 
 
 def _popup(svc: Services, pending: list[popups.Event], event: dict, row: dict, message: Any, prefs: Preferences,
-           previous_open_at: datetime | None, now: datetime) -> Finish | None:
+           previous_open_at: datetime | None, replied: bool, now: datetime) -> Finish | None:
     """Add the popup decision for `event` to `pending`; None when there is nothing to decide."""
     if not message.notify:
         return None
-    worthy = worth_a_popup(row["kind"], row["occurred_at"], previous_open_at, prefs)
+    worthy = worth_a_popup(row["kind"], row["occurred_at"], previous_open_at, prefs, replied)
     held_until = quiet_until(now, prefs)
     if held_until is not None:
         if worthy:
@@ -114,7 +124,7 @@ def _popup(svc: Services, pending: list[popups.Event], event: dict, row: dict, m
         return None
     thread = message.thread_ref or f"m{message.id}"
     pending.append(popups.Event(message.user_id, thread, f"{message.id}-{row['id']}", row["kind"], worthy))
-    title = text.title(row["kind"], message.recipients, message.subject)
+    title = text.title(row["kind"], message.recipients, message.subject, row.get("from"))
 
     def finish(popup: popups.Popup | None) -> None:
         if popup is not None:

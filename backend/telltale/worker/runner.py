@@ -19,7 +19,7 @@ from sqlalchemy import exc as db_errors
 
 from .. import queue
 from ..services import Services
-from . import digests
+from . import digests, replies
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY = 5.0
@@ -98,7 +98,7 @@ def _wait_for_redis(svc: Services, stop: threading.Event, delay: float) -> None:
 
 
 def sweep(svc: Services) -> None:
-    """Replay this machine's spool, make sure hits waiting in Redis have a drainer coming, enqueue due digests."""
+    """Replay this machine's spool, make sure hits waiting in Redis have a drainer coming, enqueue due digests and polls."""
     try:
         queue.replay_spool(svc.redis, svc.spool)
         if queue.pending_hits(svc.redis) and not svc.redis.exists(queue.DRAIN_LOCK_KEY):
@@ -108,9 +108,10 @@ def sweep(svc: Services) -> None:
         return
     try:
         digests.check_due_digests(svc)
+        replies.enqueue_due_polls(svc)
     except (redis.RedisError, db_errors.OperationalError, db_errors.InterfaceError) as exc:
-        # Digests wait for the next check; an outage must not stop the sweeper thread.
-        log.warning("digest check skipped: %s", exc)
+        # Digests and mailbox polls wait for the next sweep; an outage must not stop the sweeper thread.
+        log.warning("digest and reply checks skipped: %s", exc)
 
 
 def _sweep_forever(svc: Services) -> None:
