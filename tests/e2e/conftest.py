@@ -212,12 +212,19 @@ def playwright():
 
 
 @pytest.fixture
-def browser(playwright, extension_dir, tmp_path):
+def browser_options() -> dict:
+    """More options for the browser's context; a module overrides this, e.g. to trust a fake's certificate."""
+    return {}
+
+
+@pytest.fixture
+def browser(playwright, extension_dir, tmp_path, browser_options):
     ext = str(extension_dir)
     context = playwright.chromium.launch_persistent_context(
         tmp_path / "profile",
         executable_path=CHROMIUM,
         headless=True,
+        **browser_options,
         args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--no-first-run",

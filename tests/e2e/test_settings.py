@@ -81,11 +81,14 @@ def test_the_options_page_saves_quiet_hours_reopen_period_digest_and_zone(browse
     options.fill("#quiet-end", "06:45")
     options.fill("#reopen-minutes", "15")
     options.select_option("#digest", "hourly")
+    assert not options.is_checked("#popups-after-reply"), "off by default"
+    options.check("#popups-after-reply")
     options.click("#save-preferences")
     options.wait_for_selector("#preferences-status[data-state=saved]", state="attached")
     assert backend.api("GET", "/api/v1/settings", token) == {
         "email": "sam@example.com", "timezone": "America/Sao_Paulo", "timezone_set": True,
         "reopen_quiet_minutes": 15, "quiet_hours": {"start": "23:15", "end": "06:45"}, "digest": "hourly",
+        "popups_after_reply": True,
     }
 
     # Loaded from the server, not from the page: a fresh page shows the same.
@@ -93,10 +96,13 @@ def test_the_options_page_saves_quiet_hours_reopen_period_digest_and_zone(browse
     assert again.input_value("#timezone") == "America/Sao_Paulo" and again.is_checked("#quiet-on")
     assert (again.input_value("#quiet-start"), again.input_value("#quiet-end")) == ("23:15", "06:45")
     assert again.input_value("#reopen-minutes") == "15" and again.input_value("#digest") == "hourly"
+    assert again.is_checked("#popups-after-reply")
     again.uncheck("#quiet-on")
+    again.uncheck("#popups-after-reply")
     again.click("#save-preferences")
     again.wait_for_selector("#preferences-status[data-state=saved]", state="attached")
-    assert backend.api("GET", "/api/v1/settings", token)["quiet_hours"] is None
+    saved = backend.api("GET", "/api/v1/settings", token)
+    assert saved["quiet_hours"] is None and saved["popups_after_reply"] is False
 
 
 @pytest.mark.parametrize("field, value, said", [

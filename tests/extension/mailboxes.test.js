@@ -41,10 +41,9 @@ test("a provider the server cannot link names the settings its owner must set", 
 
 test("an unlink shows the server's message, which says when the user must remove the app", () => {
   const microsoft = { ...ACCOUNT, provider: "microsoft", address: "bo@contoso.com" };
-  assert.equal(
-    unlinkedMessage(microsoft, { revoked: false, message: "Remove Telltale under My Apps yourself." }),
-    "Unlinked bo@contoso.com: replies are no longer looked for there. Remove Telltale under My Apps yourself.",
-  );
+  const said = "bo@contoso.com is unlinked and its token deleted here; Microsoft does not let Telltale revoke it itself: "
+    + "remove Telltale from your Microsoft account's apps to end its access there too";
+  assert.equal(unlinkedMessage(microsoft, { revoked: false, message: said }), said);
   assert.match(unlinkedMessage(microsoft, { revoked: false, message: "" }), /remove Telltale from the account's apps yourself/);
   assert.equal(unlinkedMessage(ACCOUNT, { revoked: true }), "Unlinked ana@gmail.com: replies are no longer looked for there.");
   assert.equal(unlinkedMessage(ACCOUNT, undefined), "Unlinked ana@gmail.com: replies are no longer looked for there.",

@@ -50,9 +50,9 @@ export function describeAccount(account, now = Date.now()) {
 // What the page says once an account is unlinked: the server's own words, which say whether the
 // grant was revoked or the user must remove the app themselves (Microsoft's, when revoked is false).
 export function unlinkedMessage(account, answer) {
-  const done = `Unlinked ${account.address}: replies are no longer looked for there.`;
   const said = answer?.message?.trim();
-  if (said) return `${done} ${said}`;
+  if (said) return said;
+  const done = `Unlinked ${account.address}: replies are no longer looked for there.`;
   return answer?.revoked === false
     ? `${done} Its access could not be revoked by the server: remove Telltale from the account's apps yourself.`
     : done;
