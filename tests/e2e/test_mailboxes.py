@@ -160,6 +160,8 @@ def test_a_mailbox_linked_in_its_tab_shows_when_the_user_comes_back_and_unlinks(
 
     back_to(options)
     row = options.wait_for_selector(f"#mailboxes li[data-account-id='{account['id']}']")
+    options.wait_for_selector("#mailboxes-status[data-state=linked]", state="attached")
+    assert options.text_content("#mailboxes-status").startswith("Linked sam.tester@example.com")
     assert row.query_selector(".name").text_content() == "sam.tester@example.com"
     assert "Google · linked just now" in row.query_selector(".details").text_content()
     assert options.locator("#mailboxes li.empty").count() == 0

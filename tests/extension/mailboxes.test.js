@@ -25,7 +25,11 @@ test("a mailbox that must be linked again says so, with the server's reason", ()
   const stale = { ...ACCOUNT, status: "relink", problem: "Google no longer accepts the grant" };
   assert.equal(statusLabel(stale), "Needs linking again");
   assert.equal(describeAccount(stale, NOW), "Google · linked 3 days ago · checked 5 min ago · Google no longer accepts the grant");
-  assert.deepEqual(["ok", "waiting"].map((status) => statusLabel({ status })), ["Working", "Waiting for its first check"]);
+  assert.equal(statusLabel({ status: "ok" }), "Working");
+  assert.equal(statusLabel({ status: "waiting", checked_at: null, problem: null }), "Waiting for its first check");
+  const slowed = { ...ACCOUNT, status: "waiting", problem: "Google asked us to slow down: quota" };
+  assert.equal(statusLabel(slowed), "Checking again later");
+  assert.match(describeAccount(slowed, NOW), /· Google asked us to slow down: quota$/);
   assert.equal(statusLabel({ status: "paused" }), "paused", "a status from a newer server shows as it is");
 });
 

@@ -2,7 +2,7 @@
 // each with its status and an Unlink button, and a Link button per provider. Linking happens on
 // the server's own page, in a tab of its own; the list is loaded again when this page gets the
 // focus back, which is when the user returns from that tab.
-// #mailboxes-status's data-state ("loading", "ready", "linking", "unlinked", "error") is what the
+// #mailboxes-status's data-state ("ready", "linking", "linked", "unlinked", "error") is what the
 // end-to-end tests wait on.
 import { ApiError, pairedApi } from "../common/api.js";
 import {
@@ -15,8 +15,11 @@ const list = element("mailboxes");
 const status = element("mailboxes-status");
 const linkButtons = Object.fromEntries(Object.keys(PROVIDERS).map((provider) => [provider, element(`link-${provider}`)]));
 
-// One load at a time: focus and visibility changes come in pairs.
+// The load under way, if any: loads run one after the other, and a refresh while one is under
+// way is that load (focus and visibility changes come in pairs).
 let loading = null;
+// The ids listed by the last load, to name a mailbox that appears while a link is under way.
+let shown = new Set();
 
 export function initMailboxes() {
   for (const [provider, button] of Object.entries(linkButtons)) {
@@ -39,20 +42,26 @@ export function initMailboxes() {
 
 export function hideMailboxes() {
   section.hidden = true;
+  shown = new Set();
   list.replaceChildren();
   setStatus(status, "idle", "");
 }
 
 // Load the list again, keeping what the status line says.
 export function refreshMailboxes() {
+  if (loading) return loading;
   return loadMailboxes(status.dataset.state, status.textContent).catch((error) => setStatus(status, "error", error.message));
 }
 
+// Load the list, then show `state` and `text` on the status line; after any load under way, so
+// that what an action says (an unlink) is not lost to a refresh.
 export function loadMailboxes(state = "ready", text = "") {
-  loading ||= load(state, text).finally(() => {
-    loading = null;
+  const run = (loading ?? Promise.resolve()).then(() => load(state, text));
+  const done = run.catch(() => {}).finally(() => {
+    if (loading === done) loading = null;
   });
-  return loading;
+  loading = done;
+  return run;
 }
 
 async function load(state, text) {
@@ -74,7 +83,14 @@ async function load(state, text) {
   if (!items.length) items.push(empty());
   list.replaceChildren(...items);
   showProviders(answer.providers ?? {});
-  return setStatus(status, state === "loading" ? "ready" : state, text);
+  const added = answer.items.filter((account) => !shown.has(account.id));
+  shown = new Set(answer.items.map((account) => account.id));
+  // Back from the linking tab with a new mailbox: say so, instead of "finish linking".
+  if (state === "linking" && added.length) {
+    return setStatus(status, "linked", `Linked ${added.map((account) => account.address).join(", ")}: replies to `
+      + "messages sent from it will be found.");
+  }
+  return setStatus(status, state, text);
 }
 
 function empty() {

@@ -28,14 +28,17 @@ export function notConfigured(provider) {
   return `Linking ${known.name} accounts is not set up on your server: its owner sets ${known.settings}, then restarts it.`;
 }
 
-// The status as the list shows it; "relink" is the one that asks something of the user.
+// The status as the list shows it; "relink" is the one that asks something of the user. The
+// server also says "waiting" of a mailbox it was told to read more slowly, or cannot read until its
+// owner sets the provider's app: its problem then says why (describeAccount).
 const STATUS = Object.freeze({
   ok: "Working",
   relink: "Needs linking again",
-  waiting: "Waiting for its first check",
+  waiting: "Checking again later",
 });
 
 export function statusLabel(account) {
+  if (account.status === "waiting" && !account.checked_at && !account.problem) return "Waiting for its first check";
   return STATUS[account.status] ?? account.status;
 }
 
