@@ -154,8 +154,8 @@ def unlink(svc: Services, session: Session, account: LinkedAccount) -> tuple[boo
     if app is not None:
         try:
             revoked = _client(account.provider).revoke(app, svc.vault().open(account.secret))
-        except (ProviderBusy, VaultError) as exc:
-            # The token is deleted here whatever the provider says.
+        except (ProviderBusy, VaultError, RuntimeError) as exc:
+            # The token is deleted here whatever the provider says (RuntimeError: it refused the request).
             session.delete(account)
             return False, (f"{address} is unlinked and its token deleted here, but {name} could not be reached to "
                            f"revoke it ({type(exc).__name__}): remove Telltale from your {name} account's apps")
