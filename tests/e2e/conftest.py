@@ -41,7 +41,9 @@ READING_MARKS = "0.4,1,1.6"
 class Backend:
     """Telltale's web server and worker as real processes, on 127.0.0.1 and a port of their own."""
 
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, env: dict[str, str] | None = None):
+        # Settings beyond the defaults below (linked-account providers, say), for every process.
+        self.env = dict(env or {})
         self.redis = RedisServer(home.parent / "redis")
         self.port = spare_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -53,6 +55,7 @@ class Backend:
             "REDIS_URL": self.redis.url,
             # The reading chain's glanced / skimmed / read marks, short enough for a test to wait out.
             "TELLTALE_READING_MARKS": READING_MARKS,
+            **self.env,
         })
         self.web: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None
@@ -65,12 +68,12 @@ class Backend:
         self.redis.folder.mkdir(parents=True, exist_ok=True)
         self.redis.start()
         self.telltale("db", "upgrade")
-        self.worker = start(self.settings, "worker")
+        self.worker = start(self.settings, "worker", env=self.env)
         self.start_web()
 
     def start_web(self) -> None:
         """Start the web server on the same port as before, as a restart after a crash or deploy does."""
-        self.web = start(self.settings, "serve", "--workers", "1")
+        self.web = start(self.settings, "serve", "--workers", "1", env=self.env)
         wait_for(self._healthy, START_SECONDS, f"the web server to answer at {self.url}/healthz")
 
     def stop_web(self, sig: int = signal.SIGTERM) -> None:
@@ -85,7 +88,7 @@ class Backend:
 
     def telltale(self, *args: str) -> str:
         """Run a `telltale` command against this backend; return what it printed."""
-        done = subprocess.run([sys.executable, "-m", "telltale", *args], env=env_for(self.settings),
+        done = subprocess.run([sys.executable, "-m", "telltale", *args], env={**env_for(self.settings), **self.env},
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, f"telltale {' '.join(args)} failed:\n{done.stderr}"
         return done.stdout
