@@ -34,6 +34,9 @@ def test_a_postgres_url_is_given_the_driver_telltale_ships():
     ("TELLTALE_SMTP_URL", "smtp://mail.example:abc", "port that is not a number: 'abc'"),
     ("TELLTALE_RATE_LIMIT_PAIR", "ten a minute", "TELLTALE_RATE_LIMIT_PAIR must be a rate such as 10/minute"),
     ("TELLTALE_RATE_LIMIT_API", "0/minute", "TELLTALE_RATE_LIMIT_API must allow at least one request"),
+    ("TELLTALE_GOOGLE_CLIENT_ID", "123.apps.googleusercontent.com", "TELLTALE_GOOGLE_CLIENT_SECRET is missing"),
+    ("TELLTALE_MICROSOFT_CLIENT_SECRET", "s3cret", "TELLTALE_MICROSOFT_CLIENT_ID is missing"),
+    ("TELLTALE_SIGNUP_ALLOWED", "example.com", "addresses or @domains"),
 ])
 def test_a_bad_setting_is_refused_with_its_name_and_value(name, value, says):
     with pytest.raises(ConfigError, match=says.replace("?", r"\?")):
@@ -59,3 +62,22 @@ def test_an_emptied_key_file_is_an_error_not_a_silent_new_key(tmp_path):
     path.write_text("# all keys removed\n")
     with pytest.raises(ConfigError, match="no secret key"):
         load_or_create_keys(path)
+
+
+def test_without_oauth_settings_no_provider_is_set_up_and_with_them_the_endpoints_default_to_the_real_ones():
+    assert (load_settings({}).google, load_settings({}).microsoft) == (None, None)
+    settings = load_settings({
+        "TELLTALE_GOOGLE_CLIENT_ID": "id", "TELLTALE_GOOGLE_CLIENT_SECRET": "secret",
+        "TELLTALE_MICROSOFT_CLIENT_ID": "mid", "TELLTALE_MICROSOFT_CLIENT_SECRET": "msecret",
+        "TELLTALE_MICROSOFT_TENANT": "organizations", "TELLTALE_SIGNUP_ALLOWED": "Bo@Example.com, @example.org",
+    })
+    assert settings.google.token_uri == "https://oauth2.googleapis.com/token"
+    assert settings.google.api_endpoint == "https://gmail.googleapis.com/"
+    assert settings.microsoft.authority == "https://login.microsoftonline.com/organizations"
+    assert settings.signup_allowed == ("bo@example.com", "@example.org")
+
+
+def test_a_provider_endpoint_must_be_https():
+    with pytest.raises(ConfigError, match="TELLTALE_GOOGLE_TOKEN_URI must be an https:// URL"):
+        load_settings({"TELLTALE_GOOGLE_CLIENT_ID": "id", "TELLTALE_GOOGLE_CLIENT_SECRET": "secret",
+                       "TELLTALE_GOOGLE_TOKEN_URI": "http://127.0.0.1:9/token"})

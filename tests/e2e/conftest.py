@@ -42,7 +42,7 @@ class Backend:
     """Telltale's web server and worker as real processes, on 127.0.0.1 and a port of their own."""
 
     def __init__(self, home: Path, env: dict[str, str] | None = None):
-        # Settings for the web server and worker beyond the ones every test needs, such as a provider's app.
+        # Settings beyond the defaults below (linked-account providers, say), for every process.
         self.env = dict(env or {})
         self.redis = RedisServer(home.parent / "redis")
         self.port = spare_port()
@@ -55,6 +55,7 @@ class Backend:
             "REDIS_URL": self.redis.url,
             # The reading chain's glanced / skimmed / read marks, short enough for a test to wait out.
             "TELLTALE_READING_MARKS": READING_MARKS,
+            **self.env,
         })
         self.web: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None

@@ -169,6 +169,11 @@ class FakeGoogle:
                 if grant.address == address.lower():
                     grant.revoked = True
 
+    def live_grants(self, address: str) -> int:
+        """How many of `address`'s grants still work: what Google still lets Telltale do."""
+        with self.lock:
+            return sum(1 for grant in self._refresh.values() if grant.address == address.lower() and not grant.revoked)
+
     def units_used(self, address: str) -> int:
         with self.lock:
             return sum(units for _, units in self.mailboxes[address.lower()].units)

@@ -112,20 +112,21 @@ def _profile_address(app: GoogleApp, access_token: str) -> str:
     return response.json()["emailAddress"].strip().lower()
 
 
-def revoke(app: GoogleApp, secret: str) -> None:
-    """Ask Google to forget the grant behind this refresh token. Already revoked or expired is done too."""
+def revoke(app: GoogleApp, secret: str) -> bool:
+    """Ask Google to forget the grant behind this refresh token; True once it has. Already revoked or
+    expired is done too."""
     try:
         response = requests.post(app.revoke_uri, data={"token": secret}, timeout=TIMEOUT)
     except requests.RequestException as exc:
         raise ProviderBusy(f"Google's revocation endpoint could not be reached ({type(exc).__name__})") from None
     if response.status_code == 200:
-        return
+        return True
     if response.status_code == 429 or response.status_code >= 500:
         raise ProviderBusy(f"Google's revocation endpoint answered {response.status_code}",
                            retry_after=_seconds(response.headers.get("Retry-After")))
     error = _json(response).get("error")
     if error == "invalid_token":  # https://developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke
-        return
+        return True
     raise RuntimeError(f"Google refused to revoke the grant: HTTP {response.status_code} {error or response.text[:200]}")
 
 

@@ -30,6 +30,9 @@ NAMES = {"google": "Google", "microsoft": "Microsoft"}
 SETTINGS = {"google": ("TELLTALE_GOOGLE_CLIENT_ID", "TELLTALE_GOOGLE_CLIENT_SECRET"),
             "microsoft": ("TELLTALE_MICROSOFT_CLIENT_ID", "TELLTALE_MICROSOFT_CLIENT_SECRET",
                           "TELLTALE_MICROSOFT_TENANT")}
+# Where a person withdraws Telltale's access themselves.
+APP_PAGES = {"google": "https://myaccount.google.com/permissions",
+             "microsoft": "https://myapps.microsoft.com (work or school) or https://account.live.com/consent/Manage"}
 FLOW_SECONDS = 600
 TICKET_SALT = "telltale.link-ticket"
 _FLOW_KEY = "telltale:oauth:flow:{state}"
@@ -154,13 +157,15 @@ def unlink(svc: Services, session: Session, account: LinkedAccount) -> tuple[boo
     if app is not None:
         try:
             revoked = _client(account.provider).revoke(app, svc.vault().open(account.secret))
-        except (ProviderBusy, VaultError) as exc:
-            # The token is deleted here whatever the provider says.
+        except (ProviderBusy, VaultError, RuntimeError) as exc:
+            # The token is deleted here whatever the provider says (RuntimeError: it refused the request).
             session.delete(account)
             return False, (f"{address} is unlinked and its token deleted here, but {name} could not be reached to "
-                           f"revoke it ({type(exc).__name__}): remove Telltale from your {name} account's apps")
+                           f"revoke it ({type(exc).__name__}): remove Telltale from your {name} account's apps at "
+                           f"{APP_PAGES[account.provider]}")
     session.delete(account)
     if revoked:
         return True, f"{address} is unlinked: {name} revoked Telltale's access and the token is deleted here"
     return False, (f"{address} is unlinked and its token deleted here; {name} does not let Telltale revoke it "
-                   f"itself: remove Telltale from your {name} account's apps to end its access there too")
+                   f"itself: remove Telltale from your {name} account's apps at {APP_PAGES[account.provider]} "
+                   "to end its access there too")

@@ -77,6 +77,11 @@ def _poll(svc: Services, account_id: int, now: datetime) -> int:
     except ProviderBusy as exc:
         return _set_back(svc, account_id, now, f"{_provider_name(provider)} asked us to slow down: {exc}",
                          timedelta(seconds=exc.retry_after) if exc.retry_after else None, "waiting")
+    except Exception as exc:
+        # Recorded where the user sees it (GET /accounts), then raised for rq's failed registry: a
+        # rejected client secret or a changed API must not look like a mailbox with no new mail.
+        _set_back(svc, account_id, now, f"reading the mailbox failed: {type(exc).__name__}: {exc}", None, "waiting")
+        raise
     return _take(svc, account_id, provider, address, page, now)
 
 
