@@ -27,6 +27,13 @@ def test_every_click_and_reply_is_worth_a_popup():
     assert worth_a_popup("reply", T0, T0, Preferences())
 
 
+def test_once_they_replied_their_reopens_raise_no_popup_unless_the_user_asks():
+    later = T0 + timedelta(hours=3)
+    assert not worth_a_popup("open", later, T0, Preferences(), replied=True)
+    assert worth_a_popup("open", later, T0, Preferences(popups_after_reply=True), replied=True)
+    assert worth_a_popup("click", later, T0, Preferences(), replied=True)
+
+
 @pytest.mark.parametrize("now, start, end, until", [
     ("2026-11-23T23:30", "22:00", "07:00", "2026-11-24T07:00"),  # spans midnight, evening side
     ("2026-11-24T03:00", "22:00", "07:00", "2026-11-24T07:00"),  # spans midnight, morning side
@@ -54,6 +61,7 @@ def test_popup_words():
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "111th"]
     assert title("open", ["ana@example.test"], "Q3 quote") == "ana@example.test opened “Q3 quote”"
     assert title("open", ["a@x.test", "b@x.test"], "") == "A recipient opened “(no subject)”"
+    assert title("reply", ["a@x.test", "b@x.test"], "Q3", "b@x.test") == "b@x.test replied to “Q3”"
     event = {"type": "open", "open_number": 2, "device": "iPhone", "client": None, "place": "Madrid"}
     assert body(event, {"open": 1, "click": 0, "reply": 0}) == "2nd open · iPhone · Madrid"
     assert body(event, {"open": 7, "click": 2, "reply": 0}) == "7 opens · 2 clicks"

@@ -14,13 +14,15 @@ from sqlalchemy import select
 from telltale.live.stream import read_after
 from telltale.store.models import Event, LinkedAccount, Message
 from telltale.worker.replies import enqueue_due_polls, poll_mailbox
+from telltale.worker.runner import run_worker
 from tests.fakes.google import consent as google_consent
 from tests.fakes.google import google_app_for, running_fake_google
 from tests.fakes.https import make_ca
 from tests.fakes.microsoft import consent as microsoft_consent
 from tests.fakes.microsoft import microsoft_app_for, running_fake_microsoft
 
-from ..helpers import make_user, register
+from ..conftest import RECIPIENT_AGENT
+from ..helpers import make_user, path_of, register
 
 ANA = "ana@example.test"
 BO = "bo@example.test"
@@ -113,6 +115,16 @@ def test_a_gmail_reply_becomes_one_reply_event_with_a_popup(settings, make_app, 
     assert (shown["state"], shown["replies"], shown["account"]) == ("replied", 1, ANA)
     [event] = [e for e in read_after(svc.redis, learnt.user_id, "0-0") if e["type"] == "reply"]
     assert event["from"] == BO and event["popup"]["title"] == f"{BO} replied to “Q3 quote”"
+
+    # A while later (the minute in which a thread's events share a popup is over), Bo opens the
+    # thread again to read the conversation: stored and counted, but no popup.
+    svc.redis.delete(*svc.redis.keys("telltale:popup:*"))
+    reader = app.test_client()
+    reader.environ_base.update(HTTP_USER_AGENT=RECIPIENT_AGENT, REMOTE_ADDR="10.9.8.7")
+    assert reader.get(path_of(sent["pixel_url"])).status_code == 200
+    run_worker(app, burst=True)
+    [reopen] = [e for e in read_after(svc.redis, learnt.user_id, "0-0") if e["type"] == "open"]
+    assert reopen["source"] == "person" and reopen["popup"] is None
 
 
 def test_a_gmail_auto_reply_is_stored_but_not_counted_and_raises_no_popup(settings, make_app, google):
