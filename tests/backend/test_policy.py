@@ -62,6 +62,10 @@ def test_popup_words():
     assert title("open", ["ana@example.test"], "Q3 quote") == "ana@example.test opened “Q3 quote”"
     assert title("open", ["a@x.test", "b@x.test"], "") == "A recipient opened “(no subject)”"
     assert title("reply", ["a@x.test", "b@x.test"], "Q3", "b@x.test") == "b@x.test replied to “Q3”"
+    reply = {"type": "reply", "open_number": 0, "at": (T0 + timedelta(hours=2, minutes=5)).isoformat()}
+    assert body(reply, {"open": 0, "click": 0, "reply": 1}, T0) == "2 h 5 min after you sent it"
+    assert body({**reply, "at": (T0 + timedelta(seconds=20)).isoformat()}, {"reply": 1}, T0) == "1 min after you sent it"
+    assert body({**reply, "at": (T0 + timedelta(days=3)).isoformat()}, {"reply": 1}, T0) == "3 days after you sent it"
     event = {"type": "open", "open_number": 2, "device": "iPhone", "client": None, "place": "Madrid"}
     assert body(event, {"open": 1, "click": 0, "reply": 0}) == "2nd open · iPhone · Madrid"
     assert body(event, {"open": 7, "click": 2, "reply": 0}) == "7 opens · 2 clicks"

@@ -129,6 +129,6 @@ def _popup(svc: Services, pending: list[popups.Event], event: dict, row: dict, m
     def finish(popup: popups.Popup | None) -> None:
         if popup is not None:
             event["popup"] = {"id": popup.id, "fresh": popup.fresh, "count": sum(popup.tally.values()),
-                              "title": title, "body": text.body(event, popup.tally)}
+                              "title": title, "body": text.body(event, popup.tally, message.sent_at)}
 
     return finish

@@ -115,6 +115,7 @@ def test_a_gmail_reply_becomes_one_reply_event_with_a_popup(settings, make_app, 
     assert (shown["state"], shown["replies"], shown["account"]) == ("replied", 1, ANA)
     [event] = [e for e in read_after(svc.redis, learnt.user_id, "0-0") if e["type"] == "reply"]
     assert event["from"] == BO and event["popup"]["title"] == f"{BO} replied to “Q3 quote”"
+    assert event["popup"]["body"] == "1 min after you sent it"
 
     # A while later (the minute in which a thread's events share a popup is over), Bo opens the
     # thread again to read the conversation: stored and counted, but no popup.
