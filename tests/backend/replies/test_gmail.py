@@ -18,17 +18,11 @@ from telltale.accounts import google
 from telltale.config import GoogleApp
 from telltale.replies.gmail import read_mailbox
 from telltale.replies.mailbox import AccountRevoked, Grant, LinkFailed, ProviderBusy
-from tests.fakes.google import REDIRECT_URI, FakeGoogle, consent, google_app_for, running_fake_google
-from tests.fakes.https import make_ca
+from tests.fakes.google import REDIRECT_URI, FakeGoogle, consent, google_app_for
 
 ADDRESS = "Ana.Lima@Example.com"
 METADATA = "https://www.googleapis.com/auth/gmail.metadata"
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture(scope="session")
-def test_ca(tmp_path_factory):
-    return make_ca(tmp_path_factory.mktemp("fake-google-ca"))
 
 
 @dataclass
@@ -45,18 +39,9 @@ class Google:
         return self.fake.add_message(ADDRESS, headers=headers)
 
 
-@pytest.fixture(scope="module")
-def fake_google(test_ca):
-    # One server for the module (stopping one takes half a second); each test gets it reset.
-    with running_fake_google(test_ca) as served:
-        yield served
-
-
 @pytest.fixture
-def env(fake_google, test_ca, monkeypatch):
-    for name, value in test_ca.client_env.items():
-        monkeypatch.setenv(name, value)
-    fake, base_url = fake_google
+def env(google_server, trusted_ca):
+    fake, base_url = google_server
     with fake.lock:
         fake.reset()
         fake.add_mailbox(ADDRESS)

@@ -11,23 +11,15 @@ import pytest
 from telltale.accounts import microsoft
 from telltale.replies.graph import read_mailbox
 from telltale.replies.mailbox import AccountRevoked, LinkFailed, ProviderBusy
-from tests.fakes.https import make_ca
 from tests.fakes.microsoft import consent, microsoft_app_for, running_fake_microsoft
 
 OWNER = "ada@example.com"
 CALLBACK = "https://telltale.example/accounts/callback/microsoft"
 
 
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory):
-    return make_ca(tmp_path_factory.mktemp("microsoft-ca"))
-
-
 @pytest.fixture
-def fake(ca, monkeypatch):
-    for name, value in ca.client_env.items():
-        monkeypatch.setenv(name, value)
-    with running_fake_microsoft(ca) as (fake, base_url):
+def fake(trusted_ca):
+    with running_fake_microsoft(trusted_ca) as (fake, base_url):
         fake.add_mailbox(OWNER)
         fake.app = microsoft_app_for(base_url)
         yield fake

@@ -16,8 +16,7 @@ from telltale.store.models import Event, LinkedAccount, Message
 from telltale.worker.replies import enqueue_due_polls, poll_mailbox
 from telltale.worker.runner import run_worker
 from tests.fakes.google import consent as google_consent
-from tests.fakes.google import google_app_for, running_fake_google
-from tests.fakes.https import make_ca
+from tests.fakes.google import google_app_for
 from tests.fakes.microsoft import consent as microsoft_consent
 from tests.fakes.microsoft import microsoft_app_for, running_fake_microsoft
 
@@ -29,21 +28,8 @@ BO = "bo@example.test"
 PUBLIC = "http://t.example.test"
 
 
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory):
-    return make_ca(tmp_path_factory.mktemp("reply-loop-ca"))
-
-
-@pytest.fixture(scope="module")
-def google_server(ca):
-    with running_fake_google(ca) as served:
-        yield served
-
-
 @pytest.fixture
-def google(google_server, ca, monkeypatch):
-    for name, value in ca.client_env.items():
-        monkeypatch.setenv(name, value)
+def google(google_server, trusted_ca):
     fake, base_url = google_server
     fake.reset(redirect_uris=(f"{PUBLIC}/accounts/callback/google",))
     fake.add_mailbox(ANA)
@@ -51,10 +37,8 @@ def google(google_server, ca, monkeypatch):
 
 
 @pytest.fixture
-def microsoft(ca, monkeypatch):
-    for name, value in ca.client_env.items():
-        monkeypatch.setenv(name, value)
-    with running_fake_microsoft(ca) as (fake, base_url):
+def microsoft(trusted_ca):
+    with running_fake_microsoft(trusted_ca) as (fake, base_url):
         fake.add_mailbox(ANA)
         yield fake, microsoft_app_for(base_url)
 

@@ -7,8 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from telltale.store.models import LinkedAccount, User
-from tests.fakes.google import consent, google_app_for, running_fake_google
-from tests.fakes.https import make_ca
+from tests.fakes.google import consent, google_app_for
 
 from ..helpers import make_user
 
@@ -16,18 +15,9 @@ PUBLIC = "http://t.example.test"
 CALLBACK = f"{PUBLIC}/accounts/callback/google"
 
 
-@pytest.fixture(scope="module")
-def google_server(tmp_path_factory):
-    ca = make_ca(tmp_path_factory.mktemp("signin-ca"))
-    with running_fake_google(ca) as (fake, base_url):
-        yield fake, base_url, ca
-
-
 @pytest.fixture
-def google(google_server, monkeypatch, settings, make_app):
-    fake, base_url, ca = google_server
-    for name, value in ca.client_env.items():
-        monkeypatch.setenv(name, value)
+def google(google_server, trusted_ca, settings, make_app):
+    fake, base_url = google_server
     fake.reset(redirect_uris=(CALLBACK,))
     app = make_app(replace(settings, google=google_app_for(base_url, fake)))
     return fake, app
