@@ -117,13 +117,15 @@ def classify() -> None:
 
     \b
     In:  {"kind": "open"|"click", "ua": ..., "ip": ..., "method": "GET", "headers": {...},
-          "seconds_after_send": 30}
+          "seconds_after_send": 30, "opened": true|false (whether anyone opened it before)}
+    Headers are read as the tracking URLs read them (names in any case; only the ones kept).
     Out: {"source": ..., "reason": ..., "client": ..., "device": ..., "os": ..., "country": ..., ...}
     """
     from datetime import UTC, datetime
 
     from . import countries
     from .classify.judge import load_judge
+    from .inspect_hits import inspect_line
     from .live.events import place
 
     settings = settings_or_exit()
@@ -135,7 +137,7 @@ def classify() -> None:
             line = json.loads(text)
             if not isinstance(line, dict):
                 raise ValueError("each line must be a JSON object")
-            answer = judge.inspect(line, datetime.now(UTC))
+            answer = inspect_line(judge, line, datetime.now(UTC))
             answer["place"] = place(answer, country_names)
         except (ValueError, TypeError) as exc:
             answer = {"error": f"line {number}: {exc}"}
@@ -150,15 +152,47 @@ def rules() -> None:
 
 @rules.command("refresh")
 def rules_refresh() -> None:
-    """Download Apple's Private Relay egress list into the instance folder (restart workers after)."""
-    from .private_relay import RefreshFailed, refresh
+    """Download Apple's Private Relay egress list and a current ASN table into the instance folder (restart workers after)."""
+    from . import asn_refresh, private_relay
 
     settings = settings_or_exit()
-    try:
-        summary = refresh(settings.home)
-    except RefreshFailed as exc:
-        raise click.ClickException(str(exc)) from None
+    summary = {}
+    for name, refresh in (("private_relay", private_relay.refresh), ("asn", asn_refresh.refresh)):
+        try:
+            summary[name] = refresh(settings.home)
+        except private_relay.RefreshFailed as exc:
+            summary[name] = {"error": str(exc)}
     click.echo(json.dumps(summary))
+    if any("error" in part for part in summary.values()):
+        raise SystemExit(1)
+
+
+@rules.command("show")
+def rules_show() -> None:
+    """Say which network lists and ASN table the classifier uses, and from when."""
+    from .classify import asn, networks
+
+    settings = settings_or_exit()
+    for path in networks.paths_for_home(settings.home):
+        for entry in networks.entries(path):
+            count = len(entry.get("cidrs", []))
+            systems = f" + AS{', AS'.join(map(str, entry['asn']))}" if entry.get("asn") else ""
+            click.echo(f"{entry['name']}: {entry['source']}, {count} ranges{systems}, {entry['date']} ({path.name})")
+    click.echo(f"ASN table: {asn.for_home(settings.home).about}")
+
+
+@rules.command("lookup")
+@click.argument("address")
+def rules_lookup(address: str) -> None:
+    """Say which listed network and autonomous system an address belongs to."""
+    from .classify import asn, networks
+
+    settings = settings_or_exit()
+    network = networks.for_home(settings.home).lookup(address)
+    system = asn.for_home(settings.home).lookup(address)
+    click.echo(json.dumps({"address": address, "network": network.name if network else None,
+                           "source": network.source if network else None,
+                           "asn": system.number if system else None, "org": system.org if system else None}))
 
 
 @main.group()

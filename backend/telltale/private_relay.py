@@ -34,7 +34,7 @@ class RefreshFailed(TelltaleError):
     """The egress list could not be fetched or read; the owner's file was left as it was."""
 
 
-def download(url: str) -> bytes:
+def download(url: str, what: str = "Apple's egress list") -> bytes:
     request = urllib.request.Request(url, headers={"User-Agent": "telltale-refresh"})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
@@ -45,7 +45,7 @@ def download(url: str) -> bytes:
     except (urllib.error.URLError, OSError) as error:
         raise RefreshFailed(f"could not download {url}: {getattr(error, 'reason', error)}") from error
     if len(body) > MAX_BYTES:
-        raise RefreshFailed(f"{url} sent more than {MAX_BYTES} bytes; that is not Apple's egress list")
+        raise RefreshFailed(f"{url} sent more than {MAX_BYTES} bytes; that is not {what}")
     return body
 
 
@@ -61,7 +61,7 @@ def refresh(
     ranges, rows = parse_egress(body, url)
     day = (today or date.today()).isoformat()
     target = Path(home) / networks.OWNER_FILE
-    _write_atomically(target, _render(ranges, rows, url, day))
+    write_checked(target, _render(ranges, rows, url, day), lambda path: networks.load([path]))
     return {"path": str(target), "source_url": url, "date": day, "rows": rows, "ranges": len(ranges)}
 
 
@@ -137,10 +137,11 @@ def _render(ranges: list[str], rows: int, url: str, day: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write_atomically(target: Path, text: str) -> None:
+def write_checked(target: Path, text: str, check: Callable[[Path], object]) -> None:
+    """Replace `target` with `text` only once `check` has read the new file back without an error."""
     target.parent.mkdir(parents=True, exist_ok=True)
     handle = tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=target.parent, prefix=".networks-", suffix=".toml", delete=False
+        "w", encoding="utf-8", dir=target.parent, prefix=f".{target.stem}-", suffix=target.suffix, delete=False
     )
     temporary = Path(handle.name)
     try:
@@ -148,7 +149,7 @@ def _write_atomically(target: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        networks.load([temporary])  # what the worker will read must load
+        check(temporary)  # what the worker will read must load
         os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)

@@ -18,11 +18,12 @@ from pathlib import Path
 
 from itsdangerous import Signer
 
-from telltale.classify import agents, networks
+from telltale.classify import agents, bots, networks
 from telltale.classify.classifier import Classifier, Context
 from telltale.classify.enrich import Enricher
 from telltale.classify.judge import Judge
 from telltale.classify.rows import hit_of
+from telltale.inspect_hits import inspect_line
 from telltale.privacy import truncate_ip
 from telltale.url_tokens import LINK_SALT, PIXEL_SALT, TokenSigner
 
@@ -91,7 +92,8 @@ def _hits(repeat: int) -> dict:
               for row in rows]
     addresses = [(row.get("ua") or "", truncate_ip(row.get("ip") or "")) for row in rows]
     uncached, cached = Enricher(cache_size=0), Enricher()
-    classifier = Classifier(agents.load(), networks.for_home(None))
+    bot_list = bots.BotList()
+    classifier = Classifier(agents.load(), networks.for_home(None), bot_list)
     worker = Judge(classifier, uncached)
     try:
         result = {
@@ -104,7 +106,9 @@ def _hits(repeat: int) -> dict:
                  for (h, c), a in zip(judged, addresses, strict=True)], repeat),
             # What the worker does per hit (`telltale classify` runs the same function): it enriches
             # only people and hits it cannot name, since a machine's device and place are not the reader's.
-            "worker_path_us": per_call([lambda r=r: worker.inspect(r, now) for r in rows], repeat),
+            "worker_path_us": per_call([lambda r=r: inspect_line(worker, r, now) for r in rows], repeat),
+            # What the bot list adds to classify_us: one search per User-Agent that no certain rule names.
+            "bot_list_us": per_call([lambda ua=h.ua: bot_list.match(ua) for h, _ in judged], repeat),
             "reference_enrich_cached_us": per_call([lambda a=a: cached.enrich(*a) for a in addresses], repeat),
         }
     finally:

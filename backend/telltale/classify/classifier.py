@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from ..counting import SENDER_REASON, SENDER_VIEW_WINDOW
 from ..message_context import Click
 from .agents import AgentMatch, AgentRules
+from .bots import BotList
 from .networks import Networks
 
 SOURCES = ("person", "proxy", "prefetch", "scanner", "crawler", "sender", "unknown")
@@ -26,6 +27,9 @@ MACHINE_THRESHOLD = 1.5
 WEIGHT = {"certain": 3.0, "probable": 1.5}
 # Mautic's rule of thumb (its bot filter, mautic/mautic#16069): a hit within 2 s of sending is a machine's.
 TOO_SOON = timedelta(seconds=2)
+# Security gateways follow a message's links while delivering it, seconds after the send; a person
+# has yet to see the message, open it and read to the link.
+CLICK_TOO_SOON = timedelta(seconds=10)
 # Scanners fetch every link of a message within seconds of delivery (Mautic issue 9798).
 BURST = timedelta(seconds=5)
 PREFETCH_HEADERS = ("sec-purpose", "purpose", "x-purpose", "x-moz")
@@ -68,10 +72,18 @@ class Verdict:
 
 
 class Classifier:
-    """Judge hits by the User-Agent rules and the networks it is given (the owner's among them)."""
+    """Judge hits by the User-Agent rules, the bot list and the networks it is given (the owner's among them)."""
 
-    def __init__(self, agents: AgentRules, networks: Networks) -> None:
-        self._agents, self._networks = agents, networks
+    def __init__(self, agents: AgentRules, networks: Networks, bots: BotList) -> None:
+        self._agents, self._networks, self._bots = agents, networks, bots
+
+    def agent(self, ua: str) -> AgentMatch | None:
+        """What the User-Agent says: our mail-specific rules first, then the bot list over any guess."""
+        rule = self._agents.match(ua)
+        if rule is not None and rule.confidence == "certain" and not (rule.source == "person_client" and _has_address(ua)):
+            return rule
+        bot = self._bots.match(ua)
+        return AgentMatch(bot.name, bot.source, bot.reason, "certain") if bot is not None else rule
 
     def classify(self, hit: Hit, context: Context) -> Verdict:
         if any(abs(hit.at - viewed) <= SENDER_VIEW_WINDOW for viewed in context.sender_views):
@@ -85,10 +97,12 @@ class Classifier:
             votes[source] += weight
             reasons[source].append(reason)
 
-        agent = self._agents.match(hit.ua) if hit.ua else None
+        agent = self.agent(hit.ua) if hit.ua else None
         _vote_on_agent(hit, agent, vote)
         network = self._networks.lookup(hit.ip) if hit.ip else None
-        if network is not None:
+        # Mail Privacy Protection fetches images and never follows links, while iCloud Private
+        # Relay also carries Safari users: on a click, Apple's networks say nothing.
+        if network is not None and not (network.source == "prefetch" and hit.kind == "click"):
             source = "scanner" if network.source == "proxy" and hit.kind == "click" else network.source
             # Outlook on the web loads images from Exchange's own ranges: on an open, a mail
             # provider's network is weaker evidence of a machine than on a click.
@@ -100,9 +114,9 @@ class Classifier:
 
 
 def _vote_on_agent(hit: Hit, agent: AgentMatch | None, vote: Vote) -> None:
+    if agent is None or agent.confidence != "certain":
+        _vote_on_shape(hit, vote)
     if agent is None:
-        if not hit.ua:
-            vote("scanner" if hit.kind == "click" else "prefetch", 1.0, "no User-Agent")
         return
     if agent.source == "person_client":
         # Scanners click with ordinary browser User-Agents: on a click, a browser's name
@@ -113,6 +127,18 @@ def _vote_on_agent(hit: Hit, agent: AgentMatch | None, vote: Vote) -> None:
         vote("scanner", WEIGHT[agent.confidence], f"{agent.reason} following a link")
     else:
         vote(agent.source, WEIGHT[agent.confidence], agent.reason)
+
+
+def _vote_on_shape(hit: Hit, vote: Vote) -> None:
+    """Vote on what any bot's User-Agent looks like, for the bots no list names yet."""
+    machine_kind = "scanner" if hit.kind == "click" else "crawler"
+    if not hit.ua:
+        vote("scanner" if hit.kind == "click" else "prefetch", 1.0, "no User-Agent")
+    elif _has_address(hit.ua):
+        # The convention for bots is a page about them in the User-Agent; browsers never carry one.
+        vote(machine_kind, 2.0, "its User-Agent gives a web address, as bots do")
+    elif not any(character.isdigit() for character in hit.ua):
+        vote(machine_kind, 1.5, "a program that gives no version, unlike browsers and mail clients")
 
 
 def _vote_on_request(hit: Hit, context: Context, vote: Vote) -> None:
@@ -126,8 +152,13 @@ def _vote_on_request(hit: Hit, context: Context, vote: Vote) -> None:
         vote(machine_kind, 0.5, "no Accept header")
     if any("prefetch" in hit.headers.get(name, "").lower() for name in PREFETCH_HEADERS):
         vote("prefetch", 3.0, "asked as a prefetch")
-    if context.sent_at is not None and hit.at - context.sent_at < TOO_SOON:
-        vote(machine_kind, 1.0, "seconds after sending")
+    if context.sent_at is not None:
+        since = hit.at - context.sent_at
+        if hit.kind == "click" and since < CLICK_TOO_SOON:
+            # Outweighs a browser's name alone: scanners click with current browsers' User-Agents.
+            vote("scanner", 1.5, "clicked seconds after sending")
+        elif since < TOO_SOON:
+            vote(machine_kind, 1.0, "seconds after sending")
     if hit.kind == "click" and context.opened is False:
         # Weak: a reader whose client blocks images (classic Outlook's default) clicks unopened too.
         vote("scanner", 0.5, "a click before any open")
@@ -163,6 +194,11 @@ def _decide(hit: Hit, agent: AgentMatch | None, votes: Mapping[str, float],
         score, source = max(machines)
         return Verdict("unknown", f"perhaps {source}: " + "; ".join(reasons[source]))
     return Verdict("unknown", "nothing tells who this was")
+
+
+def _has_address(ua: str) -> bool:
+    """A web address in a User-Agent: the convention of bots, never sent by a browser or mail client."""
+    return "http://" in ua or "https://" in ua
 
 
 def _looks_like_a_browser(ua: str) -> bool:

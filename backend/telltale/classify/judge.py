@@ -8,12 +8,12 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..message_context import Client, ContextQuery, MessageContext
 from ..privacy import stored_ip
-from . import agents, networks
+from . import agents, bots, networks
 from .batch import REPEAT_WINDOW, Judged, judge_batch
 from .classifier import BURST, Classifier, Context, Hit, Verdict
 from .enrich import Enricher, Enrichment
@@ -50,19 +50,16 @@ class Judge:
         """What the hit says of its reader: nothing when a machine made it."""
         return self._enricher.enrich(hit.ua, hit.ip) if verdict.source in ENRICHED_SOURCES else NOTHING
 
-    def inspect(self, line: Mapping, now: datetime) -> dict:
-        """`telltale classify`: one hit as the CLI takes it, judged and enriched as the worker would.
+    def inspect(self, record: Mapping, *, sent_at: datetime | None, opened: bool | None = None,
+                headers_known: bool = True) -> dict:
+        """`telltale classify`: one hit record, as the hot path writes it, judged and described as the worker would.
 
-        `line` is {"kind", "ua", "ip", "method", "headers", "seconds_after_send"}; the hit is taken to
-        happen at `now`, that many seconds after the message was sent.
+        `headers_known` is False when the caller could not say which headers the client sent.
         """
-        record = {**line, "at": now.timestamp()}
         if record.get("kind") not in ("open", "click"):
             raise ValueError(f"kind must be open or click, got {record.get('kind')!r}")
-        after = line.get("seconds_after_send")
-        sent_at = now - timedelta(seconds=float(after)) if after is not None else None
-        hit = hit_of(record, headers_known="headers" in line)
-        verdict = self._classifier.classify(hit, Context(sent_at=sent_at))
+        hit = hit_of(record, headers_known=headers_known)
+        verdict = self._classifier.classify(hit, Context(sent_at=sent_at, opened=opened))
         found = self.describe(hit, verdict)
         return {"source": verdict.source, "reason": verdict.reason, "client": found.client, "device": found.device,
                 "os": found.os, "country": found.country, "region": found.region, "city": found.city,
@@ -75,5 +72,5 @@ class Judge:
 
 def load_judge(home: Path | None, geoip_db: Path | None, *, store_full_ip: bool = False) -> Judge:
     """Load the shipped rules, the owner's networks from `home` and the enricher's data."""
-    classifier = Classifier(agents.load(), networks.for_home(home))
+    classifier = Classifier(agents.load(), networks.for_home(home), bots.BotList())
     return Judge(classifier, Enricher(geoip_db), store_full_ip=store_full_ip)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigError
+from . import asn
 from .rule_format import check_entry
 
 SHIPPED = Path(__file__).parent / "data" / "networks.toml"
@@ -102,22 +103,36 @@ class Networks:
             return None
 
 
-def load(paths: Iterable[Path]) -> Networks:
-    """Read network files in order; a later file wins where its ranges equal an earlier one's."""
+def load(paths: Iterable[Path], systems: asn.AsnTable | None = None) -> Networks:
+    """Read network files in order; a later file wins where its ranges equal an earlier one's.
+
+    A network's `asn` numbers become the ranges `systems` holds for them; without a table they are inert.
+    """
     tables: dict[int, list[tuple[int, int, int, NetworkMatch]]] = {4: [], 6: []}
     order = 0
     for path in paths:
-        for number, entry in enumerate(_entries(path), 1):
+        for number, entry in enumerate(entries(path), 1):
             where = f"{path} network {number} ({entry.get('name', 'unnamed')})"
             match = _match(entry, where)
-            for cidr in entry["cidrs"]:
-                try:
-                    version, start, end = parse_cidr(cidr)
-                except (TypeError, ValueError) as error:
-                    raise ConfigError(f"{where}: {cidr!r} is not a network: {error}") from error
+            for version, start, end in _ranges(entry, where, systems):
                 order += 1
                 tables[version].append((start, end, order, match))
     return Networks(_Table(tables[4]), _Table(tables[6]))
+
+
+def _ranges(entry: dict, where: str, systems: asn.AsnTable | None) -> list[tuple[int, int, int]]:
+    found = []
+    for cidr in entry["cidrs"]:
+        try:
+            found.append(parse_cidr(cidr))
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"{where}: {cidr!r} is not a network: {error}") from error
+    numbers = entry.get("asn", [])
+    if not isinstance(numbers, list) or not all(isinstance(number, int) and number > 0 for number in numbers):
+        raise ConfigError(f"{where}: asn must be a list of AS numbers, not {numbers!r}")
+    if systems is not None and numbers:
+        found += systems.ranges(numbers)
+    return found
 
 
 def parse_cidr(cidr: str, strict: bool = True) -> tuple[int, int, int]:
@@ -144,7 +159,7 @@ def parse_cidr(cidr: str, strict: bool = True) -> tuple[int, int, int]:
     return (4 if bits == 32 else 6), start, start + size - 1
 
 
-def _entries(path: Path) -> list[dict]:
+def entries(path: Path) -> list[dict]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8")).get("network", [])
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
@@ -158,8 +173,18 @@ def _match(entry: dict, where: str) -> NetworkMatch:
     return NetworkMatch(entry["name"], entry["source"], entry["reason"], entry["confidence"])
 
 
-def for_home(home: Path | None) -> Networks:
-    """The shipped networks, then the owner's file in the instance folder when there is one."""
+def paths_for_home(home: Path | None) -> list[Path]:
+    """The shipped network file, then the owner's in the instance folder when there is one."""
     owner = home / OWNER_FILE if home is not None else None
-    return load([SHIPPED, owner] if owner is not None and owner.exists() else [SHIPPED])
+    return [SHIPPED, owner] if owner is not None and owner.exists() else [SHIPPED]
+
+
+def for_home(home: Path | None) -> Networks:
+    """The shipped networks, then the owner's, their ASNs resolved by the owner's or the shipped table."""
+    return load(paths_for_home(home), asn.for_home(home))
+
+
+def named_systems(paths: Iterable[Path]) -> set[int]:
+    """Every AS number the network files name."""
+    return {number for path in paths for entry in entries(path) for number in entry.get("asn", [])}
 

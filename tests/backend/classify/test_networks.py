@@ -15,6 +15,7 @@ from telltale.classify import networks
 from telltale.classify.judge import load_judge
 from telltale.classify.networks import NetworkMatch
 from telltale.errors import ConfigError
+from telltale.inspect_hits import inspect_line
 
 ENTRIES = tomllib.loads(networks.SHIPPED.read_text(encoding="utf-8"))["network"]
 SHIPPED = networks.for_home(None)
@@ -156,8 +157,8 @@ def test_the_judge_answers_from_the_networks_of_its_instance_folder(tmp_path):
     click = {"kind": "click", "ua": "", "ip": "198.51.100.9", "seconds_after_send": 3600}
     owners, shipped = load_judge(tmp_path, None), load_judge(None, None)
     try:
-        assert "the owner's rule" in owners.inspect(click, datetime.now(UTC))["reason"]
-        assert "the owner's rule" not in shipped.inspect(click, datetime.now(UTC))["reason"]
+        assert "the owner's rule" in inspect_line(owners, click, datetime.now(UTC))["reason"]
+        assert "the owner's rule" not in inspect_line(shipped, click, datetime.now(UTC))["reason"]
     finally:
         owners.close()
         shipped.close()
