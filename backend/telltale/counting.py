@@ -18,8 +18,14 @@ SENDER_VIEW_WINDOW = timedelta(seconds=60)
 SENDER_REASON = "the sender viewed the message in their own mailbox"
 
 
-def counts(source: str) -> bool:
-    return source in COUNTED_SOURCES
+def counts(source: str, repeat: bool = False) -> bool:
+    """Whether an event counts: a person's or a proxy's, and not the same reader again within seconds."""
+    return source in COUNTED_SOURCES and not repeat
+
+
+def counted(source_column, repeat_column):
+    """The SQL form of `counts` over an event table's columns: every count the app shows uses one of the two."""
+    return source_column.in_(sorted(COUNTED_SOURCES)) & repeat_column.is_(False)
 
 
 class ReaderKey(NamedTuple):

@@ -80,7 +80,7 @@ def test_the_digest_arrives_once_with_the_counts_of_the_last_hour(client, servic
     digest_on(client, auth, timezone="Europe/Madrid")
     quote = register(client, auth, subject="Q3 quote")
     terms = register(client, auth, subject="Terms & <conditions>")
-    open_pixel(client, quote, times=2)
+    open_pixel(client, quote, times=2)  # the second within seconds: a repeat, shown but not counted
     open_pixel(client, terms)
     client.get(path_of(quote["links"][0]["tracked_url"]), environ_base={"REMOTE_ADDR": "203.0.113.77"})
     drain()
@@ -90,10 +90,10 @@ def test_the_digest_arrives_once_with_the_counts_of_the_last_hour(client, servic
     [(to, mail)] = sink.received
     assert to == ["ana@example.test"] and mail["To"] == "ana@example.test"
     assert mail["From"] == "Telltale <digest@t.example.test>"
-    assert mail["Subject"] == "Telltale: 3 opens, 1 click in the last hour"
+    assert mail["Subject"] == "Telltale: 2 opens, 1 click in the last hour"
     text = text_of(mail)
-    for line in ["Messages sent: 2", "Opens: 3, on 2 messages", "Clicks: 1",
-                 "- Q3 quote: 2 opens, 1 click", "- Terms & <conditions>: 1 open, 0 clicks"]:
+    for line in ["Messages sent: 2", "Opens: 2, on 2 messages", "Clicks: 1",
+                 "- Q3 quote: 1 open, 1 click", "- Terms & <conditions>: 1 open, 0 clicks"]:
         assert line in text.splitlines(), line
     assert "Terms &amp; &lt;conditions&gt;" in mail.get_body(("html",)).get_content()
     assert "203.0.113" not in mail.as_string()
@@ -158,6 +158,20 @@ def test_a_quiet_hour_sends_nothing_but_counts_as_done(client, services, drain, 
     assert sent_at(services, "ana@example.test") >= before
 
 
+def test_repeats_count_in_the_digest_as_they_do_everywhere_else(client, services, drain, mail_app, sink):
+    auth, _ = make_user(services)
+    digest_on(client, auth)
+    message = register(client, auth)
+    open_pixel(client, message, times=5)  # one open and four repeats of it within seconds
+    drain()
+    shown = client.get(f"/api/v1/messages/{message['id']}", headers=auth).json
+    run_worker(mail_app, burst=True)
+    [(_, mail)] = sink.received
+    assert shown["opens"] == 1
+    assert mail["Subject"] == "Telltale: 1 open, 0 clicks in the last hour"
+    assert "Opens: 1, on 1 message" in text_of(mail).splitlines()
+
+
 def test_events_that_do_not_count_are_left_out(client, services, drain, mail_app, sink):
     auth, _ = make_user(services)
     digest_on(client, auth)
@@ -178,7 +192,7 @@ def test_another_users_events_never_reach_a_digest(client, services, drain, mail
     bo, _ = make_user(services, "bo@example.test")
     digest_on(client, ana)
     digest_on(client, bo)
-    open_pixel(client, register(client, ana, subject="Ana's offer"), times=2)
+    open_pixel(client, register(client, ana, subject="Ana's offer"), times=2)  # an open and its repeat
     bos = register(client, bo, subject="Bo's secret")
     open_pixel(client, bos)
     client.get(path_of(bos["links"][0]["tracked_url"]))
@@ -186,7 +200,7 @@ def test_another_users_events_never_reach_a_digest(client, services, drain, mail
     run_worker(mail_app, burst=True)
     mails = {to[0]: mail for to, mail in sink.received}
     assert set(mails) == {"ana@example.test", "bo@example.test"}
-    assert mails["ana@example.test"]["Subject"] == "Telltale: 2 opens, 0 clicks in the last hour"
+    assert mails["ana@example.test"]["Subject"] == "Telltale: 1 open, 0 clicks in the last hour"
     assert mails["bo@example.test"]["Subject"] == "Telltale: 1 open, 1 click in the last hour"
     assert "Bo's secret" not in mails["ana@example.test"].as_string()
     assert "Ana's offer" not in mails["bo@example.test"].as_string()

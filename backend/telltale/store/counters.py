@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from sqlalchemy import Boolean, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..counting import COUNTED_SOURCES, reader_key
+from ..counting import counted, reader_key
 from .models import Event, Link, Message
 
 
@@ -82,7 +82,7 @@ _BUMP_MESSAGE, _BUMP_LINK = _bump_statements()
 
 def recount(session: Session, message: Message) -> None:
     """Recompute a message's and its links' counters from its counted events."""
-    kept = (Event.message_id == message.id) & Event.source.in_(sorted(COUNTED_SOURCES)) & Event.repeat.is_(False)
+    kept = (Event.message_id == message.id) & counted(Event.source, Event.repeat)
     opens = select(func.count(), func.min(Event.occurred_at), func.max(Event.occurred_at)).where(
         kept, Event.kind == "open"
     )

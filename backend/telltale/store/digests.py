@@ -83,9 +83,9 @@ def claim_digest(
 
 
 def activity(
-    session: Session, user_id: int, since: datetime, until: datetime, *, counted: Callable[[str], bool], top: int
+    session: Session, user_id: int, since: datetime, until: datetime, *, counted: Callable[[str, bool], bool], top: int
 ) -> Activity:
-    """Summarize the user's messages sent and events counted (by `counted(source)`) in [since, until)."""
+    """Summarize the user's messages sent and events counted (by `counted(source, repeat)`) in [since, until)."""
     sent = session.scalar(
         select(func.count())
         .select_from(Message)
@@ -93,14 +93,14 @@ def activity(
     )
     # Grouped by source so the rule of what counts stays in one place (`counted`), not in SQL.
     rows = session.execute(
-        select(Event.message_id, Message.subject, Event.kind, Event.source, func.count().label("n"))
+        select(Event.message_id, Message.subject, Event.kind, Event.source, Event.repeat, func.count().label("n"))
         .join(Message, Message.id == Event.message_id)
         .where(Message.user_id == user_id, Event.occurred_at >= since, Event.occurred_at < until)
-        .group_by(Event.message_id, Message.subject, Event.kind, Event.source)
+        .group_by(Event.message_id, Message.subject, Event.kind, Event.source, Event.repeat)
     )
     tallies: dict[int, dict] = {}
     for row in rows:
-        if not counted(row.source):
+        if not counted(row.source, row.repeat):
             continue
         tally = tallies.setdefault(row.message_id, {"subject": row.subject, "open": 0, "click": 0})
         tally[row.kind] = tally.get(row.kind, 0) + row.n

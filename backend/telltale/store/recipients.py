@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..counting import COUNTED_SOURCES
+from ..counting import counted
 from .models import Event, LinkedAccount, Message
 
 KINDS = ("open", "click", "reply")
@@ -27,8 +27,7 @@ def first_events(session: Session, message_ids: list[int]) -> dict[tuple[int, in
     for chunk in _chunks(message_ids, 500):
         rows = session.execute(
             select(Event.message_id, Event.recipient, Event.kind, func.min(Event.occurred_at))
-            .where(Event.message_id.in_(chunk), Event.kind.in_(KINDS), Event.source.in_(sorted(COUNTED_SOURCES)),
-                   Event.repeat.is_(False))
+            .where(Event.message_id.in_(chunk), Event.kind.in_(KINDS), counted(Event.source, Event.repeat))
             .group_by(Event.message_id, Event.recipient, Event.kind)
         )
         firsts.update({(row[0], row[1], row[2]): row[3] for row in rows})

@@ -161,7 +161,7 @@ def _write(session: Session, judged: Judged) -> tuple[list[dict], set[str]]:
         set_aside_clicks(session, burst.message_id, burst.start, burst.end, "scanner", reason)
     new = insert_new_events(session, rows)
     fresh = [row for row in rows if row["id"] in new]
-    bump_counters(session, [row for row in fresh if counts(row["source"]) and not row["repeat"]], judged.new_readers)
+    bump_counters(session, [row for row in fresh if counts(row["source"], row["repeat"])], judged.new_readers)
     # After the insert: a reading can follow its open in the same chunk.
     note_readings(session, judged.readings, READING_WINDOW)
     return fresh, new

@@ -39,7 +39,7 @@ def publish(svc: Services, rows: list[dict], messages: dict[int, Any], prefs: di
     finishers: list[tuple[str, Finish]] = []
     for row in sorted(rows, key=lambda r: r["occurred_at"]):
         message = messages[row["message_id"]]
-        counted = counts(row["source"]) and not row.get("repeat")
+        counted = counts(row["source"], bool(row.get("repeat")))
         if counted and row["kind"] == "open":
             opens[message.id] += 1
         event = live_event(row, message, opens[message.id], svc.country_names)
