@@ -80,3 +80,20 @@ def test_classify_reads_json_lines_and_judges_each_as_the_worker_does(cli):
     assert answers[0]["device"] is None and answers[0]["country"] is None
     assert all(answer["reason"] for answer in answers[:4])
     assert answers[4]["error"].startswith("line 5:")
+
+
+def test_classify_reads_headers_as_the_tracking_urls_do(cli):
+    # Header names in any case are one header, as on the hot path; a header it does not keep is not seen.
+    chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+    base = {"kind": "open", "ua": chrome, "ip": "198.51.100.20", "seconds_after_send": 600}
+    lines = [
+        {**base, "headers": {"Sec-Purpose": "prefetch", "Accept": "image/*"}},
+        {**base, "headers": {"SEC-PURPOSE": "prefetch;anonymous-client-ip", "accept": "image/*"}},
+        {**base, "headers": {"ACCEPT": "image/*"}},
+        {**base, "kind": "click", "ua": "Example-Tool/1.0", "headers": {"X-Unkept": "x"}, "seconds_after_send": 60},
+        {**base, "kind": "click", "ua": "Example-Tool/1.0", "headers": {"Accept": "*/*"}, "seconds_after_send": 60},
+    ]
+    result = cli("classify", input="\n".join(json.dumps(line) for line in lines) + "\n")
+    answers = [json.loads(text) for text in result.output.splitlines()]
+    assert [answer["source"] for answer in answers[:3]] == ["prefetch", "prefetch", "person"]
+    assert "no Accept header" in answers[3]["reason"] and "no Accept header" not in answers[4]["reason"]

@@ -1,43 +1,55 @@
-"""Recognise bots by name with Crawler-Detect's list, kept up to date by the `crawlerdetect` package.
+"""Recognise bots by name with maintained lists: Crawler-Detect's, and device-detector's names and kinds.
 
 Bots name themselves in too many ways to list by hand ("(compatible; SomethingBot/1.0; +https://…)",
-"…Spider", "HeadlessChrome", a name and no version), so the list is a maintained one: the Python
-port of JayBizzle/Crawler-Detect, about 1,500 patterns, with its generic catch for "bot", "crawl",
-"spider", "headless", "fetcher", "checker"... Our own rules (agents.toml) stay for what is
-mail-specific: image proxies, prefetchers, link previewers and mail clients, which a generic list
-gets wrong (it calls Gmail's image proxy and Apple Mail's own requests bots).
+"…Spider", "HeadlessChrome", a name and no version), so the lists are maintained ones:
+  - whether a User-Agent is a bot: the Python port of JayBizzle/Crawler-Detect (`crawlerdetect`),
+    about 1,500 patterns with its generic catch for "bot", "crawl", "spider", "headless"...;
+  - which bot and what kind: matomo's device-detector (`device-detector`, only its data files),
+    whose bots.yml names 840 bots with a category ("Security Checker", "Social Media Agent",
+    "Search bot", "Crawler"...) and whose libraries.yml names 150 HTTP libraries.
+Either list suffices to call a User-Agent a bot. Our own rules (agents.toml) stay for what is
+mail-specific: image proxies, prefetchers, link previewers and mail clients, which generic lists
+get wrong (Crawler-Detect calls Gmail's image proxy, Outlook's apps and Apple Mail's own requests bots).
 
 Crawler-Detect's method is kept: strip the tokens every browser carries (its exclusions), then
 search for any pattern. Only the engine differs, because its own costs 210 us a User-Agent here:
 the exclusions run lowercased in `re` (5 us; a lowercased pattern needs no IGNORECASE, which costs
-five to ten times more in CPython), and the patterns run as one RE2 set (3 us: a DFA over all of
-them at once, where `re` tries each alternative at each position). Measured over the 321
-User-Agents of the tuning corpus on this 2-core machine, 2026-12-04; 8-9 us in all, 0.1 us for a
-browser's User-Agent that the exclusions empty.
+five to ten times more in CPython), and each list runs as one RE2 set (about 3 us: a DFA over all
+its patterns at once, where `re` tries each alternative at each position). The few patterns that
+use lookaround, which RE2 lacks, run in `re` after the set. Measured over the User-Agents of the
+tuning corpus on this 2-core machine, 2026-12-04: see `make bench` (micro, "bot list").
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
-import re2
 from crawlerdetect.providers.crawlers import data as CRAWLER_PATTERNS
 from crawlerdetect.providers.exclusions import data as EXCLUSIONS
 
-# Bots that fetch a link to check or show it, which a mail's click most often is, and programs'
-# HTTP libraries and automated browsers: scanners. Any other named bot (search engines, SEO and AI
-# crawlers, monitors, feed fetchers, archivers) is a crawler. Words seen in the names of
-# device-detector's "Security Checker" and "Social Media Agent" bots (the tuning corpus).
-CHECKER_WORDS = re.compile(
-    r"preview|unfurl|embed|expand|link ?check|scan|secur|safe|virus|phish|threat|malware|"
-    r"slack|discord|telegram|whatsapp|skype|viber|facebookexternal|twitterbot|linkedinbot|"
-    r"redditbot|vkshare|mastodon|snap url|iframely|bitly|outbrain|proofpoint|mimecast"
-)
-AUTOMATION_WORDS = re.compile(r"headless|phantomjs|puppeteer|playwright|selenium|webdriver|lighthouse|screenshot")
-# A program's HTTP library names itself first, with a version and nothing about crawling.
-CRAWLER_WORDS = re.compile(r"bot|crawl|spider|slurp|archiv|index|search|seo|feed|rss")
-LOOKAROUND = re.compile(r"\(\?<?[=!]")
-LIBRARY = re.compile(r"^[a-z][\w.+-]*(?:/[\w.+-]+)?(?: |$|\()")
+from .catalogue import Catalogue, device_detector_list
+
+# device-detector's categories of bots handed a URL to check or show it, which a mail's click most
+# often is: security checkers, social and service agents (link previews, unfurls, conversions),
+# validators and link checkers. Scanners. Every other category (search engines, SEO and AI
+# crawlers, site monitors, feed fetchers) goes looking for pages: crawlers.
+SCANNER_CATEGORIES = frozenset({"Security Checker", "Security search bot", "Social Media Agent", "Service Agent",
+                                "Validator"})
+# Crawler-Detect's categories: bots handed a URL to check, show or fetch for someone (social
+# previews, security checks, automated browsers, AI assistants fetching for a user, HTTP libraries)
+# are scanners; those that go looking for pages are crawlers.
+KIND_OF_CATEGORY = {
+    "social": "scanner", "security": "scanner", "headless": "scanner", "ai-user": "scanner", "http-library": "scanner",
+    "ai-search": "crawler", "ai-training": "crawler", "search": "crawler", "feed": "crawler", "seo": "crawler",
+    "monitoring": "crawler", "archiver": "crawler", "scraper": "crawler",
+}
+READS = {"scanner": "a link checker or previewer", "crawler": "a bot by its name"}
+CATEGORIES = Path(__file__).parent / "data" / "bot_categories.json"
+# For bots no list names or sorts: words of link checkers and previewers, and of automated browsers.
+CHECKER_WORDS = re.compile(r"preview|unfurl|embed|expand|link ?check|scan|secur|safe|virus|phish|threat|malware")
+AUTOMATION_WORDS = re.compile(r"headless|phantomjs|puppeteer|playwright|selenium|webdriver|lighthouse")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,53 +60,68 @@ class Bot:
 
 
 class BotList:
-    """Crawler-Detect's patterns, searched the way its own code does, in a few microseconds."""
+    """Crawler-Detect's patterns and categories, device-detector's bots and libraries, in a few microseconds."""
 
     def __init__(self, patterns: list[str] = CRAWLER_PATTERNS, exclusions: list[str] = EXCLUSIONS) -> None:
-        options = re2.Options()
-        options.case_sensitive = False
-        options.max_mem = 64 << 20
-        self._set = re2.Set.SearchSet(options)
-        self._patterns: list[str] = []
-        # RE2 has no lookaround; the one or two patterns that use it run in `re` after the set.
-        self._rest: list[re.Pattern[str]] = []
-        for pattern in patterns:
-            if LOOKAROUND.search(pattern):
-                self._rest.append(re.compile(pattern.lower()))
-            else:
-                self._set.Add(pattern)
-                self._patterns.append(pattern)
-        self._found: dict[int, re.Pattern[str]] = {}
-        self._set.Compile()
+        self._crawler_detect = Catalogue([{"regex": pattern} for pattern in patterns])
         self._exclusions = re.compile("|".join(exclusions).lower())
+        categories = json.loads(CATEGORIES.read_text(encoding="utf-8"))
+        # In the order Crawler-Detect checks them, the first that matches wins.
+        self._kinds = Catalogue([{"regex": pattern, "category": category} for category in categories["order"]
+                                 for pattern in categories["categories"][category]])
+        self._bots = Catalogue(device_detector_list("bots.yml"))
+        self._libraries = Catalogue(device_detector_list("client/libraries.yml"))
 
     def match(self, ua: str) -> Bot | None:
         """The bot this User-Agent names, or None."""
         lowered = ua.lower()
         agent = self._exclusions.sub("", lowered).strip()
-        if not agent:
-            return None
-        found = self._set.Match(agent)
-        if found:
-            first = min(found)
-            if first not in self._found:  # compiled on first use: a worker meets a few dozen bots
-                self._found[first] = re.compile(self._patterns[first].lower())
-            name = self._found[first].search(agent)
+        listed = self._crawler_detect.first(agent) if agent else None
+        named = self._bots.first(ua)
+        if named is not None and (not named[0].get("category") or named[0].get("name") == "Generic Bot"):
+            named_kind = None
         else:
-            name = next((hit for pattern in self._rest if (hit := pattern.search(agent))), None)
-        if name is None:
+            named_kind = named
+        if listed is None and named is None:
             return None
-        return _bot(lowered, _name_in(ua, lowered, name[0]))
+        name = _name(*named) if named_kind else _name_in(ua, lowered, (listed or named)[1][0])
+        # Which kind, by the curated lists first: Crawler-Detect's categories, then device-detector's,
+        # then words of our own; a program's HTTP library last, since many bots name theirs.
+        kind = self._kinds.first(ua)
+        if kind is not None and kind[0]["category"] != "http-library":
+            category = kind[0]["category"]
+            return Bot(name, KIND_OF_CATEGORY[category], f"{READS[KIND_OF_CATEGORY[category]]} ({name}, {category})")
+        if named_kind is not None:
+            category = named_kind[0]["category"]
+            source = "scanner" if category in SCANNER_CATEGORIES else "crawler"
+            return Bot(name, source, f"{READS[source]} ({name}, {category})")
+        by_words = _by_words(lowered, name)
+        if by_words is not None:
+            return by_words
+        library = self._libraries.first(ua)
+        if library is not None or kind is not None:
+            name = _name(*library) if library is not None else name
+            return Bot(name, "scanner", f"a program's HTTP library ({name}), not a mail client")
+        return Bot(name, "crawler", f"a bot by its name ({name})")
 
 
-def _bot(lowered: str, name: str) -> Bot:
+def _name(entry: dict, match: re.Match[str]) -> str:
+    """device-detector's name for an entry; some are templates over the regex's groups."""
+    name = str(entry.get("name") or "unnamed")
+    if "\\g<" in name:
+        try:
+            name = match.expand(name)
+        except (re.error, IndexError):
+            name = match[0]
+    return name.strip()[:40] or "unnamed"
+
+
+def _by_words(lowered: str, name: str) -> Bot | None:
     if CHECKER_WORDS.search(lowered):
         return Bot(name, "scanner", f"a link checker or previewer by its name ({name})")
     if AUTOMATION_WORDS.search(lowered):
         return Bot(name, "scanner", f"an automated browser ({name}), not a person")
-    if not lowered.startswith("mozilla") and LIBRARY.match(lowered) and not CRAWLER_WORDS.search(lowered):
-        return Bot(name, "scanner", f"a program's HTTP library ({name}), not a mail client")
-    return Bot(name, "crawler", f"a bot by its name ({name})")
+    return None
 
 
 def _name_in(ua: str, lowered: str, found: str) -> str:

@@ -11,6 +11,7 @@ sender's own view and a click on the decoy link decide alone.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from ..counting import SENDER_REASON, SENDER_VIEW_WINDOW
 from ..message_context import Click
 from .agents import AgentMatch, AgentRules
 from .bots import BotList
+from .mail_apps import MailApps
 from .networks import Networks
 
 SOURCES = ("person", "proxy", "prefetch", "scanner", "crawler", "sender", "unknown")
@@ -33,6 +35,10 @@ CLICK_TOO_SOON = timedelta(seconds=10)
 # Scanners fetch every link of a message within seconds of delivery (Mautic issue 9798).
 BURST = timedelta(seconds=5)
 PREFETCH_HEADERS = ("sec-purpose", "purpose", "x-purpose", "x-moz")
+COMPATIBLE = re.compile(r"[(;] ?compatible[;)]", re.IGNORECASE)
+OLD_BROWSERS = re.compile(r"MSIE |Trident/|Konqueror|Outlook|ms-office", re.IGNORECASE)
+DEVICES = re.compile(r"Android|iPhone|iPad|iPod|Windows|Macintosh|Mac OS|Linux|Darwin|X11|CrOS|BlackBerry|KaiOS|Tizen",
+                     re.IGNORECASE)
 # Add evidence for a source: its weight and the reason the user reads.
 Vote = Callable[[str, float, str], None]
 
@@ -74,14 +80,16 @@ class Verdict:
 class Classifier:
     """Judge hits by the User-Agent rules, the bot list and the networks it is given (the owner's among them)."""
 
-    def __init__(self, agents: AgentRules, networks: Networks, bots: BotList) -> None:
-        self._agents, self._networks, self._bots = agents, networks, bots
+    def __init__(self, agents: AgentRules, networks: Networks, bots: BotList, mail_apps: MailApps) -> None:
+        self._agents, self._networks, self._bots, self._mail_apps = agents, networks, bots, mail_apps
 
     def agent(self, ua: str) -> AgentMatch | None:
-        """What the User-Agent says: our mail-specific rules first, then the bot list over any guess."""
+        """What the User-Agent says: our mail-specific rules, then the mail-app list, then the bot list over any guess."""
         rule = self._agents.match(ua)
         if rule is not None and rule.confidence == "certain" and not (rule.source == "person_client" and _has_address(ua)):
             return rule
+        if not _has_address(ua) and (app := self._mail_apps.match(ua)) is not None:
+            return AgentMatch(app, "person_client", f"a mail app ({app})", "certain")
         bot = self._bots.match(ua)
         return AgentMatch(bot.name, bot.source, bot.reason, "certain") if bot is not None else rule
 
@@ -115,7 +123,7 @@ class Classifier:
 
 def _vote_on_agent(hit: Hit, agent: AgentMatch | None, vote: Vote) -> None:
     if agent is None or agent.confidence != "certain":
-        _vote_on_shape(hit, vote)
+        _vote_on_shape(hit, agent is None, vote)
     if agent is None:
         return
     if agent.source == "person_client":
@@ -129,16 +137,31 @@ def _vote_on_agent(hit: Hit, agent: AgentMatch | None, vote: Vote) -> None:
         vote(agent.source, WEIGHT[agent.confidence], agent.reason)
 
 
-def _vote_on_shape(hit: Hit, vote: Vote) -> None:
-    """Vote on what any bot's User-Agent looks like, for the bots no list names yet."""
+def _vote_on_shape(hit: Hit, unnamed: bool, vote: Vote) -> None:
+    """Vote on what any bot's User-Agent looks like, for the bots no list names yet.
+
+    `unnamed` says no rule named the program at all, not even as a browser.
+    """
     machine_kind = "scanner" if hit.kind == "click" else "crawler"
-    if not hit.ua:
+    ua = hit.ua
+    if not ua:
         vote("scanner" if hit.kind == "click" else "prefetch", 1.0, "no User-Agent")
-    elif _has_address(hit.ua):
+    elif _has_address(ua):
         # The convention for bots is a page about them in the User-Agent; browsers never carry one.
         vote(machine_kind, 2.0, "its User-Agent gives a web address, as bots do")
-    elif not any(character.isdigit() for character in hit.ua):
+    elif COMPATIBLE.search(ua) and not OLD_BROWSERS.search(ua):
+        # "(compatible; Name/1.0)" is how bots have introduced themselves since Internet Explorer,
+        # the last browser to say it, and Konqueror.
+        vote(machine_kind, 2.0, "it calls itself compatible, as bots do")
+    elif not any(character.isdigit() for character in ua):
         vote(machine_kind, 1.5, "a program that gives no version, unlike browsers and mail clients")
+    elif unnamed and not ua.startswith("Mozilla/"):
+        if DEVICES.search(ua):
+            vote("person", 1.0, "an app on a phone or computer")
+        else:
+            # "Name/1.0" and nothing else: scripts, services and HTTP libraries. Mail apps that
+            # identify themselves like this are named by the rules, and say their system.
+            vote(machine_kind, 1.5, "a program that names no device or system, unlike browsers and mail clients")
 
 
 def _vote_on_request(hit: Hit, context: Context, vote: Vote) -> None:

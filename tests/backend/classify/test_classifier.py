@@ -8,51 +8,84 @@ from pathlib import Path
 
 import pytest
 
-from telltale.classify import agents, bots, networks
+from telltale.classify import agents, bots, mail_apps, networks
 from telltale.classify.classifier import Classifier, Context, Hit
+from telltale.classify.judge import load_judge
+from telltale.inspect_hits import inspect_line
 from telltale.message_context import Click
 
-CORPUS = Path(__file__).parent / "corpus.jsonl"
+HERE = Path(__file__).parent
+FILES = ["corpus.jsonl", "bots_tuning.jsonl", "heldout.jsonl", "heldout_networks.jsonl"]
+# Sources the rules, the lists or their thresholds were written or tuned from (CORPUS.md). The mail
+# apps of device-detector's fixtures join them: its pim.yml, which the classifier reads, was written from them.
+TUNING = {"corpus.jsonl", "device-detector-bots", "device-detector-mail-apps"}
 SENT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 CLASSES = ("person", "proxy", "prefetch", "scanner", "crawler")
 CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
 APPLE_MAIL = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
 GMAIL_PROXY = "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)"
 # The shipped rules, as a worker whose instance folder adds none.
-classify = Classifier(agents.load(), networks.for_home(None), bots.BotList()).classify
-
-
-def corpus_hit(line: dict) -> Hit:
-    return Hit(
-        kind=line["kind"], at=SENT + timedelta(seconds=line["seconds_after_send"]), ua=line.get("ua") or "",
-        ip=line.get("ip") or "", method=line.get("method", "GET"),
-        headers={name.lower(): value for name, value in (line.get("headers") or {}).items()},
-    )
+classify = Classifier(agents.load(), networks.for_home(None), bots.BotList(), mail_apps.MailApps()).classify
 
 
 def hit(kind="open", seconds=600, ua=APPLE_MAIL, ip="203.0.113.9", **fields) -> Hit:
     return Hit(kind=kind, at=SENT + timedelta(seconds=seconds), ua=ua, ip=ip, **fields)
 
 
-def test_the_corpus_is_classified_as_labelled(capsys):
-    lines = [json.loads(text) for text in CORPUS.read_text().splitlines() if text.strip()]
-    assert len(lines) >= 300
-    pairs = [(line["expected"], classify(corpus_hit(line), Context(sent_at=SENT)).source) for line in lines]
+@pytest.fixture(scope="module")
+def judge():
+    """The worker's judge with the shipped rules, run on each line the way `telltale classify` runs it."""
+    loaded = load_judge(None, None)
+    yield loaded
+    loaded.close()
+
+
+def corpus(tuning: bool) -> list[dict]:
+    """The labelled hits of the tuning part, or of the held-out part."""
+    lines = [{"source": name, **json.loads(text)} for name in FILES
+             for text in (HERE / name).read_text().splitlines() if text.strip()]
+    return [line for line in lines if (line["source"] in TUNING) == tuning]
+
+
+def score(judge, lines: list[dict], title: str, capsys) -> tuple[float, float, set[str]]:
+    """Right share, share of people lost and classes present over `lines`; prints per class and source."""
+    now = datetime.now(UTC)
+    pairs = [(line["expected"], inspect_line(judge, line, now)["source"]) for line in lines]
     confusion = Counter(pairs)
     right = sum(count for (expected, got), count in confusion.items() if expected == got)
     rows = ["class      precision  recall  n"]
     for name in CLASSES:
         predicted = sum(count for (_, got), count in confusion.items() if got == name)
         actual = sum(count for (expected, _), count in confusion.items() if expected == name)
-        hits = confusion[(name, name)]
-        rows.append(f"{name:<10} {hits / predicted if predicted else 0:>9.3f}  {hits / actual:>6.3f}  {actual}")
-    with capsys.disabled():
-        print(f"\n[corpus] {right}/{len(lines)} right ({right / len(lines):.1%})\n" + "\n".join(rows))
-    assert right / len(lines) >= 0.95
+        if actual:
+            hits = confusion[(name, name)]
+            rows.append(f"{name:<10} {hits / predicted if predicted else 0:>9.3f}  {hits / actual:>6.3f}  {actual}")
+    by_source = Counter((line["source"], expected == got) for line, (expected, got) in zip(lines, pairs, strict=True))
+    rows += [f"  {source}: {by_source[(source, True)]}/{by_source[(source, True)] + by_source[(source, False)]}"
+             for source in sorted({source for source, _ in by_source})]
+    machines = sum(count for (expected, got), count in confusion.items() if (expected == "person") == (got == "person"))
     people = sum(count for (expected, _), count in confusion.items() if expected == "person")
-    assert (people - confusion[("person", "person")]) / people <= 0.01
+    lost = people - confusion[("person", "person")]
+    with capsys.disabled():
+        print(f"\n[{title}] {right}/{len(lines)} right ({right / len(lines):.1%}); person or not right "
+              f"{machines / len(lines):.1%}; {lost}/{people} people lost\n" + "\n".join(rows))
+    return right / len(lines), lost / people, {expected for expected, _ in pairs}
+
+
+def test_the_tuning_corpus_is_classified_as_labelled(judge, capsys):
+    # The rules and thresholds were written from these sources: this only shows nothing regressed.
+    right, lost, classes = score(judge, corpus(tuning=True), "tuning part", capsys)
+    assert right >= 0.94 and lost <= 0.01
     # Every class is in the corpus: a class nobody can produce would pass the rates above.
-    assert {expected for expected, _ in pairs} == set(CLASSES)
+    assert classes == set(CLASSES)
+
+
+def test_the_held_out_corpus_is_classified_as_labelled(judge, capsys):
+    # Sources no rule, list or threshold was written from (CORPUS.md): the figures the README states.
+    right, lost, classes = score(judge, corpus(tuning=False), "held-out part", capsys)
+    assert lost <= 0.01
+    assert right >= 0.87
+    assert {"person", "scanner", "crawler", "proxy", "prefetch"} <= classes
 
 
 def test_the_senders_view_and_the_decoy_decide_alone():

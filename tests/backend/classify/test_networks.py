@@ -51,7 +51,8 @@ def test_the_neighbours_of_a_range_are_outside_it():
     assert SHIPPED.lookup("17.0.0.0").name == "Apple"
     assert SHIPPED.lookup("18.0.0.0") is None
     assert SHIPPED.lookup("40.91.255.255") is None
-    assert SHIPPED.lookup("40.94.0.0") is None  # between sets 9 and 10, outside both
+    assert SHIPPED.lookup("40.94.0.0").name == "Exchange Online Protection (unlisted)"
+    assert SHIPPED.lookup("40.95.0.0") is None  # after the unlisted block, before Exchange Online's 40.96/13
 
 
 def test_truncated_addresses_are_ordinary_addresses():

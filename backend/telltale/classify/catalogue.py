@@ -1,0 +1,59 @@
+"""Lists of User-Agent patterns searched as one RE2 set: Crawler-Detect's and device-detector's.
+
+RE2 runs all of a list's patterns at once as a DFA, in about 3 us a User-Agent where `re` tries
+each alternative at each position (Crawler-Detect's own code costs 210 us here). RE2 has no
+lookaround: the few patterns that use it run in `re` after the set.
+"""
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+import re2
+import yaml
+
+LOOKAROUND = re.compile(r"\(\?<?[=!]")
+# device-detector's data files (only these are used from the package, not its parser).
+DEVICE_DETECTOR = resources.files("device_detector") / "regexes" / "upstream"
+
+
+def device_detector_list(name: str) -> list[dict]:
+    """One of device-detector's lists of {regex, name, ...} entries, e.g. "bots.yml"."""
+    return yaml.load((DEVICE_DETECTOR / name).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or []
+
+
+class Catalogue:
+    """A list of {regex, name, category} entries searched as one RE2 set; the first entry that matches wins."""
+
+    def __init__(self, entries: list[dict]) -> None:
+        options = re2.Options()
+        options.case_sensitive = False
+        options.max_mem = 64 << 20
+        self._set = re2.Set.SearchSet(options)
+        self._entries: list[dict] = []
+        self._rest: list[tuple[re.Pattern[str], dict]] = []
+        for entry in entries:
+            if not isinstance(entry.get("regex"), str):
+                continue
+            if LOOKAROUND.search(entry["regex"]):
+                try:
+                    self._rest.append((re.compile(entry["regex"], re.IGNORECASE), entry))
+                except re.error:
+                    # device-detector's catch-all needs variable-width lookbehind; Crawler-Detect's catch-all stands in.
+                    continue
+            else:
+                self._set.Add(entry["regex"])
+                self._entries.append(entry)
+        self._set.Compile()
+        self._compiled: dict[int, re.Pattern[str]] = {}
+
+    def first(self, text: str) -> tuple[dict, re.Match[str]] | None:
+        found = self._set.Match(text)
+        if found:
+            at = min(found)
+            if at not in self._compiled:  # compiled on first use: a worker meets a few dozen bots
+                self._compiled[at] = re.compile(self._entries[at]["regex"], re.IGNORECASE)
+            match = self._compiled[at].search(text)
+            if match is not None:
+                return self._entries[at], match
+        return next(((entry, match) for pattern, entry in self._rest if (match := pattern.search(text))), None)
