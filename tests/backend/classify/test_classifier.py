@@ -108,25 +108,25 @@ def test_request_shape_sets_machines_apart():
 
 
 def test_a_missing_accept_header_only_adds_to_other_evidence():
-    script = "Example-Tool/1.0"  # no rule or list names it: only the request's shape and timing speak
+    # No rule or list names it; naming a system, it is weakly an app on someone's computer.
+    script = "Example-Tool/1.0 (Linux)"
     soon, later = Context(sent_at=SENT), Context(sent_at=SENT)
     bare = classify(hit(seconds=1, ua=script, headers={}, headers_known=True), soon)
     assert bare.source == "prefetch" and "no Accept header" in bare.reason
     polite = classify(hit(seconds=1, ua=script, headers={"accept": "image/*"}, headers_known=True), soon)
-    assert polite.source == "unknown"
+    assert polite.source == "person"
     # Alone it decides nothing, and a real mail client without one stays a person.
-    assert classify(hit(ua=script, headers={}, headers_known=True), later).source == "unknown"
+    assert classify(hit(ua=script, headers={}, headers_known=True), later).source == "person"
     assert classify(hit(headers={}, headers_known=True), later).source == "person"
 
 
 def test_a_click_before_any_open_only_adds_to_other_evidence():
-    tool = "Example-Tool/1.0"
+    tool = "Example-Tool/1.0 (Linux)"
     unopened, opened = Context(sent_at=SENT, opened=False), Context(sent_at=SENT, opened=True)
     soon = classify(hit("click", seconds=1, ua=tool, link_index=0), unopened)
     assert soon.source == "scanner" and "a click before any open" in soon.reason
-    later = classify(hit("click", seconds=60, ua=tool, link_index=0), unopened)
-    assert later.source == "unknown" and "a click before any open" in later.reason
-    assert classify(hit("click", seconds=60, ua=tool, link_index=0), opened).reason == "nothing tells who this was"
+    assert classify(hit("click", seconds=60, ua=tool, link_index=0), unopened).source == "person"
+    assert classify(hit("click", seconds=60, ua=tool, link_index=0), opened).source == "person"
     # Images blocked, link clicked an hour later: still a person.
     assert classify(hit("click", seconds=3600, ua=CHROME, link_index=0), unopened).source == "person"
 
