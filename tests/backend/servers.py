@@ -8,7 +8,10 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import redis
@@ -113,3 +116,32 @@ class PostgresServer:
             self.process.terminate()
             self.process.wait(timeout=30)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class _Routes(BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 - the name http.server calls
+        status, body = self.server.routes.get(self.path, (404, b"not here"))
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format, *args):
+        pass
+
+
+@contextmanager
+def static_http_server(routes: dict[str, tuple[int, bytes]]):
+    """An HTTP server on 127.0.0.1 answering each path with its (status, body); `.base` is its URL."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Routes)
+    httpd.routes = routes
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    httpd.base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        yield httpd
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from telltale import private_relay
 from telltale.classify import networks
 from telltale.private_relay import RefreshFailed
+
+from .servers import spare_port, static_http_server
 
 # Rows of Apple's egress-ip-ranges.csv as quoted in public code: the first rows of the list (London,
 # Aberdeen, Oxford, Luton, Belfast, Dundee, Brighton) in an OpenCTI connector's comments, and the
@@ -31,37 +31,18 @@ EGRESS = b"""172.224.226.0/27,GB,GB-EN,London,
 DAY = date(2026, 11, 23)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 - the name http.server calls
-        status, body = self.server.routes.get(self.path, (404, b"not here"))
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def server():
     """An HTTP server on 127.0.0.1 that answers each path with the (status, body) set in .routes."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.routes = {
+    with static_http_server({
         "/egress.csv": (200, EGRESS),
         "/broken.csv": (500, b"Internal Server Error"),
         "/empty.csv": (200, b""),
         "/garbage.csv": (200, b"<html><body>Sign in to continue</body></html>\n"),
         "/bad-row.csv": (200, EGRESS + b"172.224.226.300/31,GB,GB-EN,Oxford,\n"),
         "/latin1.csv": (200, EGRESS.replace(b"BREMERTON", b"BREMERT\xd6N")),
-    }
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    httpd.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    }) as httpd:
+        yield httpd
 
 
 def test_a_good_list_becomes_the_owners_networks_file(server, tmp_path):
@@ -110,8 +91,7 @@ def test_a_bad_download_keeps_the_old_file_and_says_why(server, tmp_path, path, 
 
 
 def test_an_unreachable_server_is_a_clear_error(tmp_path):
-    with ThreadingHTTPServer(("127.0.0.1", 0), _Handler) as closed:
-        port = closed.server_address[1]
+    port = spare_port()  # nothing listens there
     with pytest.raises(RefreshFailed, match=f"could not download http://127.0.0.1:{port}/egress.csv"):
         private_relay.refresh(tmp_path, url=f"http://127.0.0.1:{port}/egress.csv")
     assert list(tmp_path.iterdir()) == []
