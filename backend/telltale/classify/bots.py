@@ -29,7 +29,7 @@ from pathlib import Path
 from crawlerdetect.providers.crawlers import data as CRAWLER_PATTERNS
 from crawlerdetect.providers.exclusions import data as EXCLUSIONS
 
-from .catalogue import Catalogue, device_detector_list
+from .catalogue import LOOKAROUND, Catalogue, device_detector_list
 
 # device-detector's categories of bots handed a URL to check or show it, which a mail's click most
 # often is: security checkers, social and service agents (link previews, unfurls, conversions),
@@ -45,6 +45,15 @@ KIND_OF_CATEGORY = {
     "ai-search": "crawler", "ai-training": "crawler", "search": "crawler", "feed": "crawler", "seo": "crawler",
     "monitoring": "crawler", "archiver": "crawler", "scraper": "crawler",
 }
+# A User-Agent made only of a mainstream browser's tokens gives Crawler-Detect nothing but false
+# matches in a device model ("CRONY-7021" is not a cron job); skipping it for these saves 7 us on
+# most people's hits.
+PLAIN_BROWSER = re.compile(
+    r"Mozilla/5\.0 \(([^()]*)\) (?:AppleWebKit/[\d.]+\+? \(KHTML, like Gecko\)(?: Version/[\d.]+)?"
+    r"(?: (?:Chrome|CriOS|FxiOS|EdgiOS)/[\d.]+)?(?: Mobile(?:/\w+)?)?(?: Safari/[\d.]+)?"
+    r"(?: (?:Edg|EdgA|OPR|YaBrowser|SamsungBrowser|Vivaldi)/[\d.]+)?|Gecko/\d+ Firefox/[\d.]+)"
+)
+BOT_WORDS = re.compile(r"compatible|bot|crawl|spider|http|[+@]", re.IGNORECASE)
 READS = {"scanner": "a link checker or previewer", "crawler": "a bot by its name"}
 CATEGORIES = Path(__file__).parent / "data" / "bot_categories.json"
 # For bots no list names or sorts: words of link checkers and previewers, and of automated browsers.
@@ -69,14 +78,21 @@ class BotList:
         # In the order Crawler-Detect checks them, the first that matches wins.
         self._kinds = Catalogue([{"regex": pattern, "category": category} for category in categories["order"]
                                  for pattern in categories["categories"][category]])
-        self._bots = Catalogue(device_detector_list("bots.yml"))
+        # device-detector's own catch-all needs lookbehind, so `re` would run its 1,400 characters
+        # on every User-Agent (50 us); Crawler-Detect's catch-all stands in for it.
+        self._bots = Catalogue([entry for entry in device_detector_list("bots.yml")
+                                if not (entry.get("name") == "Generic Bot" and LOOKAROUND.search(entry["regex"]))])
         self._libraries = Catalogue(device_detector_list("client/libraries.yml"))
 
     def match(self, ua: str) -> Bot | None:
         """The bot this User-Agent names, or None."""
         lowered = ua.lower()
-        agent = self._exclusions.sub("", lowered).strip()
-        listed = self._crawler_detect.first(agent) if agent else None
+        plain = PLAIN_BROWSER.fullmatch(ua)
+        if plain is not None and not BOT_WORDS.search(plain[1]):
+            listed = None  # device-detector's names still run: some bots hide theirs among the browser's
+        else:
+            agent = self._exclusions.sub("", lowered).strip()
+            listed = self._crawler_detect.first(agent) if agent else None
         named = self._bots.first(ua)
         if named is not None and (not named[0].get("category") or named[0].get("name") == "Generic Bot"):
             named_kind = None

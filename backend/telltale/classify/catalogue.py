@@ -36,11 +36,7 @@ class Catalogue:
             if not isinstance(entry.get("regex"), str):
                 continue
             if LOOKAROUND.search(entry["regex"]):
-                try:
-                    self._rest.append((re.compile(entry["regex"], re.IGNORECASE), entry))
-                except re.error:
-                    # device-detector's catch-all needs variable-width lookbehind; Crawler-Detect's catch-all stands in.
-                    continue
+                self._rest.append((re.compile(entry["regex"], re.IGNORECASE), entry))
             else:
                 self._set.Add(entry["regex"])
                 self._entries.append(entry)
