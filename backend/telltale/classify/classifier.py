@@ -37,7 +37,9 @@ BURST = timedelta(seconds=5)
 PREFETCH_HEADERS = ("sec-purpose", "purpose", "x-purpose", "x-moz")
 COMPATIBLE = re.compile(r"[(;] ?compatible[;)]", re.IGNORECASE)
 OLD_BROWSERS = re.compile(r"MSIE |Trident/|Konqueror|Outlook|ms-office", re.IGNORECASE)
-DEVICES = re.compile(r"Android|iPhone|iPad|iPod|Windows|Macintosh|Mac OS|Linux|Darwin|X11|CrOS|BlackBerry|KaiOS|Tizen",
+# Systems and device families a browser or mail app names; bots rarely do.
+SYSTEMS = re.compile(r"Android|iPhone|iPad|iPod|Windows|Macintosh|Mac OS|Linux|Darwin|X11|CrOS|BlackBerry|KaiOS|Tizen|"
+                     r"FreeBSD|OpenBSD|NetBSD|SunOS|BeOS|Haiku|Amiga|MorphOS|Symbian|Series ?60|MIDP|UP\.Browser",
                      re.IGNORECASE)
 # Add evidence for a source: its weight and the reason the user reads.
 Vote = Callable[[str, float, str], None]
@@ -149,19 +151,16 @@ def _vote_on_shape(hit: Hit, unnamed: bool, vote: Vote) -> None:
     elif _has_address(ua):
         # The convention for bots is a page about them in the User-Agent; browsers never carry one.
         vote(machine_kind, 2.0, "its User-Agent gives a web address, as bots do")
-    elif COMPATIBLE.search(ua) and not OLD_BROWSERS.search(ua):
-        # "(compatible; Name/1.0)" is how bots have introduced themselves since Internet Explorer,
-        # the last browser to say it, and Konqueror.
-        vote(machine_kind, 2.0, "it calls itself compatible, as bots do")
+    elif COMPATIBLE.search(ua) and not OLD_BROWSERS.search(ua) and not SYSTEMS.search(ua):
+        # "(compatible; Name/1.0)" with no system is how bots have introduced themselves since
+        # Internet Explorer, the last mainstream browser to say it.
+        vote(machine_kind, 2.0, "it calls itself compatible and names no system, as bots do")
     elif not any(character.isdigit() for character in ua):
         vote(machine_kind, 1.5, "a program that gives no version, unlike browsers and mail clients")
-    elif unnamed and not ua.startswith("Mozilla/"):
-        if DEVICES.search(ua):
-            vote("person", 1.0, "an app on a phone or computer")
-        else:
-            # "Name/1.0" and nothing else: scripts, services and HTTP libraries. Mail apps that
-            # identify themselves like this are named by the rules, and say their system.
-            vote(machine_kind, 1.5, "a program that names no device or system, unlike browsers and mail clients")
+    elif unnamed and not ua.startswith("Mozilla/") and SYSTEMS.search(ua):
+        # Mail apps and phone browsers no list names still say what they run on; a program that
+        # says nothing but its name stays unknown: mail clients do that too (Evolution/3.52).
+        vote("person", 1.0, "an app on a phone or computer")
 
 
 def _vote_on_request(hit: Hit, context: Context, vote: Vote) -> None:
