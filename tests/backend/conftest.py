@@ -113,15 +113,16 @@ def app(settings, make_app):
 
 
 class RecipientClient(FlaskClient):
-    """Fetches like a recipient's mail client: Apple Mail's User-Agent, and a network of its own
-    for each request (the classifier groups one client's opens within seconds into one open), so
-    each hit is a reader unless a test gives the address itself."""
+    """Fetches like a recipient's mail client: Apple Mail's User-Agent and Accept header, and a
+    network of its own for each request (the classifier groups one client's opens within seconds
+    into one open), so each hit is a reader unless a test gives the address itself."""
 
     _networks = itertools.count(1)
 
     def open(self, *args, **kwargs):
         environ = kwargs.setdefault("environ_base", {})
         environ.setdefault("REMOTE_ADDR", f"10.{next(self._networks) % 250}.{next(self._networks) % 250}.7")
+        environ.setdefault("HTTP_ACCEPT", "*/*")
         return super().open(*args, **kwargs)
 
 

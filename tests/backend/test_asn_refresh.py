@@ -46,7 +46,7 @@ def test_the_shipped_table_holds_the_named_systems_with_its_source_and_date():
     assert {22843, 26211, 52129, 30031, 39588, 42427, 60492, 16417} <= named
     assert {number for number in named if table.ranges([number])} == named  # every named system has ranges
     assert "ip-location-db" in table.about and "read 2026-12-04" in table.about
-    assert table.lookup("8.8.4.4").number == 15169 and table.lookup("203.0.113.9") is None
+    assert table.lookup("67.231.152.10").number == 22843 and table.lookup("8.8.4.4") is None
     assert table.lookup("not an address") is None
 
 
