@@ -29,7 +29,7 @@ from pathlib import Path
 from crawlerdetect.providers.crawlers import data as CRAWLER_PATTERNS
 from crawlerdetect.providers.exclusions import data as EXCLUSIONS
 
-from .catalogue import LOOKAROUND, Catalogue, device_detector_list
+from .catalogue import LOOKAROUND, Catalogue, device_detector_list, entry_name
 
 # device-detector's categories of bots handed a URL to check or show it, which a mail's click most
 # often is: security checkers, social and service agents (link previews, unfurls, conversions),
@@ -122,14 +122,7 @@ class BotList:
 
 
 def _name(entry: dict, match: re.Match[str]) -> str:
-    """device-detector's name for an entry; some are templates over the regex's groups."""
-    name = str(entry.get("name") or "unnamed")
-    if "\\g<" in name:
-        try:
-            name = match.expand(name)
-        except (re.error, IndexError):
-            name = match[0]
-    return name.strip()[:40] or "unnamed"
+    return entry_name(entry, match).strip()[:40] or "unnamed"
 
 
 def _by_words(lowered: str, name: str) -> Bot | None:

@@ -53,3 +53,15 @@ class Catalogue:
             if match is not None:
                 return self._entries[at], match
         return next(((entry, match) for pattern, entry in self._rest if (match := pattern.search(text))), None)
+
+
+def entry_name(entry: dict, match: re.Match[str], default: str = "unnamed") -> str:
+    """A list entry's name; device-detector writes some as templates over the regex's groups."""
+    name = str(entry.get("name") or default)
+    if "\\g<" not in name:
+        return name
+    try:
+        return match.expand(name)
+    except (re.error, IndexError):
+        return match[0]
+

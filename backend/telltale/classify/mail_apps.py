@@ -7,7 +7,7 @@ our own mail-client safelist in agents.toml.
 """
 from __future__ import annotations
 
-from .catalogue import Catalogue, device_detector_list
+from .catalogue import Catalogue, device_detector_list, entry_name
 
 
 class MailApps:
@@ -21,6 +21,4 @@ class MailApps:
         found = self._apps.first(ua)
         if found is None:
             return None
-        entry, match = found
-        name = str(entry.get("name") or "a mail app")
-        return match.expand(name) if "\\g<" in name else name
+        return entry_name(*found, default="a mail app")
