@@ -18,7 +18,7 @@ from pathlib import Path
 
 from itsdangerous import Signer
 
-from telltale.classify import agents, bots, mail_apps, networks
+from telltale.classify import agents, bots, browsers, mail_apps, networks
 from telltale.classify.classifier import Classifier, Context
 from telltale.classify.enrich import Enricher
 from telltale.classify.judge import Judge
@@ -93,7 +93,8 @@ def _hits(repeat: int) -> dict:
     addresses = [(row.get("ua") or "", truncate_ip(row.get("ip") or "")) for row in rows]
     uncached, cached = Enricher(cache_size=0), Enricher()
     bot_list = bots.BotList()
-    classifier = Classifier(agents.load(), networks.for_home(None), bot_list, mail_apps.MailApps())
+    classifier = Classifier(agents.load(), networks.for_home(None), bot_list, mail_apps.MailApps(),
+                        browsers.Browsers())
     worker = Judge(classifier, uncached)
     try:
         result = {

@@ -66,6 +66,9 @@ class Bot:
     name: str  # the words of the User-Agent that matched a pattern
     source: str  # "scanner" or "crawler"
     reason: str
+    # Only a generic pattern or an HTTP library says bot: no list names it, no category or word
+    # says what kind. A browser the User-Agent names as its program outweighs this.
+    weak: bool = False
 
 
 class BotList:
@@ -117,8 +120,8 @@ class BotList:
         library = self._libraries.first(ua)
         if library is not None or kind is not None:
             name = _name(*library) if library is not None else name
-            return Bot(name, "scanner", f"a program's HTTP library ({name}), not a mail client")
-        return Bot(name, "crawler", f"a bot by its name ({name})")
+            return Bot(name, "scanner", f"a program's HTTP library ({name}), not a mail client", weak=named is None)
+        return Bot(name, "crawler", f"a bot by its name ({name})", weak=named is None)
 
 
 def _name(entry: dict, match: re.Match[str]) -> str:

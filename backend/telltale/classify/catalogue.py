@@ -36,7 +36,12 @@ class Catalogue:
             if not isinstance(entry.get("regex"), str):
                 continue
             if LOOKAROUND.search(entry["regex"]):
-                self._rest.append((re.compile(entry["regex"], re.IGNORECASE), entry))
+                try:
+                    self._rest.append((re.compile(entry["regex"], re.IGNORECASE), entry))
+                except re.error:
+                    # A look-behind of variable width, which PCRE allows and `re` does not (one of
+                    # device-detector's browsers: Edge, named by its other patterns too).
+                    continue
             else:
                 self._set.Add(entry["regex"])
                 self._entries.append(entry)

@@ -21,6 +21,7 @@ from ..counting import SENDER_REASON, SENDER_VIEW_WINDOW
 from ..message_context import Click
 from .agents import AgentMatch, AgentRules
 from .bots import BotList
+from .browsers import Browsers
 from .mail_apps import MailApps
 from .networks import Networks
 
@@ -41,6 +42,8 @@ OLD_BROWSERS = re.compile(r"MSIE |Trident/|Konqueror|Outlook|ms-office", re.IGNO
 SYSTEMS = re.compile(r"Android|iPhone|iPad|iPod|Windows|Macintosh|Mac OS|Linux|Darwin|X11|CrOS|BlackBerry|KaiOS|Tizen|"
                      r"FreeBSD|OpenBSD|NetBSD|SunOS|BeOS|Haiku|Amiga|MorphOS|Symbian|Series ?60|MIDP|UP\.Browser",
                      re.IGNORECASE)
+# A User-Agent of products alone, no comment: "Name/1.2", "Name Other/3.4", "Name 0.95".
+PRODUCTS_ONLY = re.compile(r"[\w.:-]+(?:/[\w.+-]+)?(?: [\w.:-]+(?:/[\w.+-]+)?)*")
 # Add evidence for a source: its weight and the reason the user reads.
 Vote = Callable[[str, float, str], None]
 
@@ -82,8 +85,10 @@ class Verdict:
 class Classifier:
     """Judge hits by the User-Agent rules, the bot list and the networks it is given (the owner's among them)."""
 
-    def __init__(self, agents: AgentRules, networks: Networks, bots: BotList, mail_apps: MailApps) -> None:
-        self._agents, self._networks, self._bots, self._mail_apps = agents, networks, bots, mail_apps
+    def __init__(self, agents: AgentRules, networks: Networks, bots: BotList, mail_apps: MailApps,
+                 browsers: Browsers) -> None:
+        self._agents, self._networks, self._bots = agents, networks, bots
+        self._mail_apps, self._browsers = mail_apps, browsers
 
     def agent(self, ua: str) -> AgentMatch | None:
         """What the User-Agent says: our mail-specific rules, then the mail-app list, then the bot list over any guess."""
@@ -93,7 +98,13 @@ class Classifier:
         if not _has_address(ua) and (app := self._mail_apps.match(ua)) is not None:
             return AgentMatch(app, "person_client", f"a mail app ({app})", "certain")
         bot = self._bots.match(ua)
-        return AgentMatch(bot.name, bot.source, bot.reason, "certain") if bot is not None else rule
+        if bot is None:
+            if rule is None and (browser := self._browsers.named(ua)) is not None:
+                return AgentMatch(browser, "person_client", f"a browser ({browser})", "probable")
+            return rule
+        if bot.weak and (browser := self._browsers.named(ua, first=True)) is not None:
+            return AgentMatch(browser, "person_client", f"a browser ({browser}), not {bot.name} alone", "probable")
+        return AgentMatch(bot.name, bot.source, bot.reason, "certain")
 
     def classify(self, hit: Hit, context: Context) -> Verdict:
         if any(abs(hit.at - viewed) <= SENDER_VIEW_WINDOW for viewed in context.sender_views):
@@ -158,9 +169,12 @@ def _vote_on_shape(hit: Hit, unnamed: bool, vote: Vote) -> None:
     elif not any(character.isdigit() for character in ua):
         vote(machine_kind, 1.5, "a program that gives no version, unlike browsers and mail clients")
     elif unnamed and not ua.startswith("Mozilla/") and SYSTEMS.search(ua):
-        # Mail apps and phone browsers no list names still say what they run on; a program that
-        # says nothing but its name stays unknown: mail clients do that too (Evolution/3.52).
+        # Mail apps and phone browsers no list names still say what they run on.
         vote("person", 1.0, "an app on a phone or computer")
+    elif unnamed and PRODUCTS_ONLY.fullmatch(ua):
+        # Only names and versions ("Node.js/22", "Xymon xymonnet/4.3"): a program. Mail clients
+        # that write theirs so are on our safelist or device-detector's mail-app list.
+        vote(machine_kind, 1.5, "a program that names only itself, unlike browsers and mail apps")
 
 
 def _vote_on_request(hit: Hit, context: Context, vote: Vote) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..message_context import Client, ContextQuery, MessageContext
 from ..privacy import stored_ip
-from . import agents, bots, mail_apps, networks
+from . import agents, bots, browsers, mail_apps, networks
 from .batch import REPEAT_WINDOW, Judged, judge_batch
 from .classifier import BURST, Classifier, Context, Hit, Verdict
 from .enrich import Enricher, Enrichment
@@ -72,5 +72,6 @@ class Judge:
 
 def load_judge(home: Path | None, geoip_db: Path | None, *, store_full_ip: bool = False) -> Judge:
     """Load the shipped rules, the owner's networks from `home` and the enricher's data."""
-    classifier = Classifier(agents.load(), networks.for_home(home), bots.BotList(), mail_apps.MailApps())
+    classifier = Classifier(agents.load(), networks.for_home(home), bots.BotList(), mail_apps.MailApps(),
+                        browsers.Browsers())
     return Judge(classifier, Enricher(geoip_db), store_full_ip=store_full_ip)

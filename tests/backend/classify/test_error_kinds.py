@@ -119,3 +119,25 @@ def test_a_mail_clients_name_with_a_bots_address_is_the_bot(judge):
     # The crawler carries Thunderbird's token; the web address gives it away (Crawler-Detect's seo list).
     ua = "Mozilla/5.0 (Windows; U; Windows NT 5.0; en-US; rv:1.7.10) Gecko/20050716 Thunderbird/1.0.6 - WebCrawler http://cognitiveseo.com/bot.html"
     assert judged(judge, "open", ua)["source"] == "crawler"
+
+
+@pytest.mark.parametrize(("ua", "browser"), [
+    # Built on an HTTP library (libwww), or named with a word a generic bot pattern holds ("Voyager").
+    ("Lynx/2.8.8dev.3 libwww-FM/2.14 SSL-MM/1.4.1", "Lynx"),
+    ("NCSA_Mosaic/3.0 (Windows 95)", "NCSA Mosaic"),
+    ("AmigaVoyager/3.2 (AmigaOS/MC680x0)", "Amiga Voyager"),
+])
+def test_a_browser_a_generic_bot_list_calls_a_bot_is_a_person(judge, ua, browser):
+    answer = judged(judge, "open", ua)
+    assert answer["source"] == "person" and browser in answer["reason"], answer
+    # A library alone, or a browser's name after a bot's, stays the program.
+    assert judged(judge, "click", "libwww-perl/6.72")["source"] == "scanner"
+    assert judged(judge, "click", "ExampleCrawler/0.3 Lynx/2.8")["source"] == "crawler"
+
+
+@pytest.mark.parametrize("ua", ["ExampleTool/2.3", "Example Monitor/4.1 helper/1.0", "exampled 0.95"])
+def test_a_program_that_names_only_itself_is_a_machine_not_unknown(judge, ua):
+    assert judged(judge, "click", ua)["source"] == "scanner"
+    assert judged(judge, "open", ua)["source"] == "crawler"
+    # A mail app that says what it runs on is still a person.
+    assert judged(judge, "open", "ExampleMail/2.3 (Linux; Android 14)")["source"] == "person"
