@@ -17,9 +17,17 @@ LOOKAROUND = re.compile(r"\(\?<?[=!]")
 DEVICE_DETECTOR = resources.files("device_detector") / "regexes" / "upstream"
 
 
+# device-detector matches each of its patterns only where the User-Agent starts or a word does
+# (its parsers' matchUserAgent wraps every regex so): without it "LCC" (a search bot) matches
+# Windows 7's "SLCC2" token, and "Buck" matches "photobucket".
+DEVICE_DETECTOR_BOUND = "(?:^|[^A-Z0-9_-]|[^A-Z0-9-]_|sprd-|MZ-)(?:{})"
+
+
 def device_detector_list(name: str) -> list[dict]:
-    """One of device-detector's lists of {regex, name, ...} entries, e.g. "bots.yml"."""
-    return yaml.load((DEVICE_DETECTOR / name).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or []
+    """One of device-detector's lists of {regex, name, ...} entries, e.g. "bots.yml", bounded as it bounds them."""
+    entries = yaml.load((DEVICE_DETECTOR / name).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or []
+    return [{**entry, "regex": DEVICE_DETECTOR_BOUND.format(entry["regex"])} for entry in entries
+            if isinstance(entry.get("regex"), str)]
 
 
 class Catalogue:

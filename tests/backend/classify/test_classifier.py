@@ -15,7 +15,8 @@ from telltale.inspect_hits import inspect_line
 from telltale.message_context import Click
 
 HERE = Path(__file__).parent
-FILES = ["corpus.jsonl", "bots_tuning.jsonl", "heldout.jsonl", "heldout_networks.jsonl", "heldout2.jsonl"]
+FILES = ["corpus.jsonl", "bots_tuning.jsonl", "heldout.jsonl", "heldout_networks.jsonl", "heldout2.jsonl",
+         "heldout3.jsonl"]
 # Sources the rules, the lists or their thresholds were written or tuned from (CORPUS.md). The mail
 # apps and the browsers of device-detector's fixtures join them: its pim.yml and browsers.yml, which the
 # classifier reads, were written from them.
@@ -84,11 +85,11 @@ def test_the_tuning_corpus_is_classified_as_labelled(judge, capsys):
 
 def test_the_held_out_corpus_is_classified_as_labelled(judge, capsys):
     # Sources no rule, list or threshold was written from (CORPUS.md): the figures the README states.
-    # A floor against regressions at what is reached today (86.1% right, 1.04% of people lost), not
-    # the goal of 95% and 1%: most of the gap is bots whose kind (scanner or crawler) the
-    # independent lists and our lists name differently.
+    # At most 1% of people lost, the goal; for the share right, a floor against regressions at what
+    # is reached today (87.6%), not the goal of 95%: most of the gap is bots whose kind (scanner or
+    # crawler) the independent lists and our lists name differently.
     right, lost, classes = score(judge, corpus(tuning=False), "held-out part", capsys)
-    assert right >= 0.86 and lost <= 0.011
+    assert right >= 0.87 and lost <= 0.01
     assert {"person", "scanner", "crawler", "proxy", "prefetch"} <= classes
 
 

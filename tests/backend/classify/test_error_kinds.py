@@ -141,3 +141,12 @@ def test_a_program_that_names_only_itself_is_a_machine_not_unknown(judge, ua):
     assert judged(judge, "open", ua)["source"] == "crawler"
     # A mail app that says what it runs on is still a person.
     assert judged(judge, "open", "ExampleMail/2.3 (Linux; Android 14)")["source"] == "person"
+
+
+def test_device_detectors_names_match_only_where_a_word_starts(judge):
+    # Internet Explorer 11 on Windows 7, as millions sent it: "SLCC2" is not the "LCC" search bot.
+    ie11 = "Mozilla/5.0 (Windows NT 6.1; WOW64; Trident/7.0; SLCC2; .NET CLR 2.0.50727; rv:11.0) like Gecko"
+    assert judged(judge, "click", ie11)["source"] == "person"
+    # The bot itself, named as a word, is still the bot.
+    assert judged(judge, "click", "Mozilla/5.0 (compatible; LCC (+http://corpora.informatik.uni-leipzig.de/crawler_faq.html))"
+                  )["source"] == "crawler"
