@@ -5,7 +5,7 @@ from importlib.metadata import version
 
 from flask import Flask, jsonify
 
-from . import health, web_headers
+from . import dashboard, health, web_headers
 from .accounts import pages as account_pages
 from .api import errors as api_errors
 from .api import rate_limits
@@ -26,8 +26,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False
     svc = build_services(settings)
     app.extensions[EXTENSION_KEY] = svc
-    app.register_blueprint(blueprint())
+    api = blueprint()
+    app.register_blueprint(api)
     app.register_blueprint(account_pages.blueprint())
+    dashboard.init_app(app, svc, exempt=[api])
     api_errors.init_app(app)
     rate_limits.init_app(app, svc)
     web_headers.init_app(app)

@@ -90,6 +90,28 @@ def user_pair(email: str) -> None:
         click.echo(issue_pairing_code(session, found, settings.pairing_ttl_seconds))
 
 
+@user.command("login")
+@click.argument("email")
+def user_login(email: str) -> None:
+    """Print a one-time link that signs the user in to the dashboard (valid 15 minutes)."""
+    import redis
+
+    from .accounts.credentials import find_user
+    from .dashboard.signin import LoginLinks
+    from .keyring import load_or_create_keys
+
+    settings = settings_or_exit()
+    with _session(settings) as session:
+        found = find_user(session, email)
+        if found is None:
+            raise click.ClickException(f"no user {email!r}; create one with 'telltale user create {email}'")
+        user_id = found.id
+    # The client connects only when a link is spent, in the web process: printing one needs no Redis.
+    links = LoginLinks(load_or_create_keys(settings.keys_file), redis.Redis.from_url(settings.redis_url),
+                       settings.public_url)
+    click.echo(links.url(user_id))
+
+
 @main.group()
 def spool() -> None:
     """The hits written to disk while Redis was unreachable."""

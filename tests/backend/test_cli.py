@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -35,6 +36,18 @@ def test_user_create_refuses_an_existing_user_and_user_pair_gives_a_new_code(cli
     code = cli("user", "pair", "ana@example.test").output.strip()
     assert client.post("/api/v1/pair", json={"code": code}).status_code == 200
     assert cli("user", "pair", "nobody@example.test").exit_code == 1
+
+
+def test_user_login_prints_a_link_that_signs_in_to_the_dashboard_once(cli, client):
+    assert cli("user", "create", "ana@example.test").exit_code == 0
+    url = cli("user", "login", "ana@example.test").output.strip()
+    assert url.startswith("http://t.example.test/app/login/")
+    path = "/" + url.split("/", 3)[3]
+    form = client.get(path)
+    token = re.search(rb'name="csrf_token" value="([^"]+)"', form.data)[1].decode()
+    assert client.post(path, data={"csrf_token": token}).status_code == 303
+    assert b"ana@example.test" in client.get("/app/messages").data
+    assert cli("user", "login", "nobody@example.test").exit_code == 1
 
 
 def test_db_upgrade_is_idempotent(cli):

@@ -11,11 +11,12 @@ from pydantic import BaseModel, ValidationError
 from ..accounts.credentials import find_token
 from ..services import Services, services
 from ..store.models import User
-from . import accounts, messages, pairing, recipients, settings, tokens
+from . import accounts, dashboard, messages, pairing, recipients, settings, tokens
 from .errors import ApiError, from_path_validation, from_validation
 from .schemas import (
     AccountList,
     AccountPath,
+    DashboardLinkOut,
     LinkIn,
     LinkUrlOut,
     MessageCreated,
@@ -103,6 +104,9 @@ ROUTES = [
     Route("PATCH", "/settings", settings.change,
           "Change time zone, re-open period, quiet hours, digest or popups after a reply", SettingsPatch,
           response=SettingsOut),
+    Route("POST", "/dashboard/link", dashboard.link,
+          "Get a one-time URL that signs the caller in to the web dashboard: open it in the user's browser",
+          response=DashboardLinkOut),
     Route("GET", "/accounts", accounts.index, "List the caller's linked Google and Microsoft mailboxes",
           response=AccountList),
     Route("POST", "/accounts/link", accounts.link,

@@ -296,6 +296,10 @@ class LinkUrlOut(BaseModel):
     url: str = Field(description="Open in the user's browser within 10 minutes, once: it leads to the provider's consent")
 
 
+class DashboardLinkOut(BaseModel):
+    url: str = Field(description="Open in the user's browser within 15 minutes; it signs in once, with a button press")
+
+
 class AccountPath(BaseModel):
     model_config = ConfigDict(extra="forbid")
     account_id: Id

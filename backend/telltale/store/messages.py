@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, Text, cast, delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from .models import Event, Link, Message, MessageTag
@@ -44,8 +45,10 @@ def owned_message(session: Session, user_id: int, message_id: int) -> Message | 
 
 
 def page_of_messages(
-    session: Session, user_id: int, *, limit: int, before: int | None, tag: str | None, state: str | None
+    session: Session, user_id: int, *, limit: int, before: int | None, tag: str | None, state: str | None,
+    text: str | None = None, sent_since: datetime | None = None, sent_until: datetime | None = None,
 ) -> list[Message]:
+    """The newest `limit` messages below the cursor `before` that pass every filter given."""
     query = _with_children(select(Message)).where(Message.user_id == user_id)
     if before is not None:
         query = query.where(Message.id < before)
@@ -53,7 +56,23 @@ def page_of_messages(
         query = query.where(Message.id.in_(select(MessageTag.message_id).where(MessageTag.tag == tag)))
     if state is not None:
         query = query.where(STATE_CONDITIONS[state])
+    if text:
+        # Recipients are a JSON list: its text holds every address, on SQLite and PostgreSQL alike.
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(Message.subject.ilike(pattern, escape="\\")
+                            | cast(Message.recipients, Text).ilike(pattern, escape="\\"))
+    if sent_since is not None:
+        query = query.where(Message.sent_at >= sent_since)
+    if sent_until is not None:
+        query = query.where(Message.sent_at < sent_until)
     return list(session.scalars(query.order_by(Message.id.desc()).limit(limit)))
+
+
+def tags_of_user(session: Session, user_id: int) -> list[str]:
+    """Every tag the user has put on a message, in order."""
+    owned = select(Message.id).where(Message.user_id == user_id)
+    return list(session.scalars(select(MessageTag.tag).where(MessageTag.message_id.in_(owned))
+                                .distinct().order_by(MessageTag.tag)))
 
 
 def events_of(session: Session, message_id: int) -> list[Event]:

@@ -1,0 +1,56 @@
+"""The web dashboard at /app: server-rendered pages over the same store the API reads.
+
+Server-rendered because every page is a list or a table that the server already knows how to
+query; a single-page app would add a build, a second router and an API for each view, and gain
+nothing a form and a link do not do.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, Flask
+from flask_wtf.csrf import CSRFProtect
+
+from ..keyring import load_or_create_keys
+from ..services import Services
+from . import messages, pages
+from .signin import EXTENSION_KEY, LoginLinks
+
+SESSION_DAYS = 14
+
+
+def init_app(app: Flask, svc: Services, *, exempt: list[Blueprint]) -> None:
+    """Add the dashboard, its session cookie and CSRF protection on every form but the API's."""
+    keys = load_or_create_keys(svc.settings.keys_file)
+    # The newest key signs the session cookie; older ones still read it (Flask's fallbacks).
+    app.secret_key, app.config["SECRET_KEY_FALLBACKS"] = keys[-1], keys[:-1]
+    app.config.update(
+        SESSION_COOKIE_NAME="telltale_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=svc.settings.public_url.startswith("https:"),
+        PERMANENT_SESSION_LIFETIME=timedelta(days=SESSION_DAYS),
+        # A form may sit open in a tab for a day; the token is still tied to the session.
+        WTF_CSRF_TIME_LIMIT=24 * 3600,
+    )
+    csrf = CSRFProtect(app)
+    for other in exempt:
+        csrf.exempt(other)  # the API authenticates each call with a bearer token, not a cookie
+    app.extensions[EXTENSION_KEY] = LoginLinks(keys, svc.redis, svc.settings.public_url)
+    app.register_blueprint(blueprint())
+
+
+def blueprint() -> Blueprint:
+    bp = Blueprint("dashboard", __name__, url_prefix="/app", template_folder="templates",
+                   static_folder="static", static_url_path="/static")
+    bp.add_url_rule("", "home", pages.home)
+    bp.add_url_rule("/signin", "signin", pages.signin)
+    bp.add_url_rule("/login/<token>", "login", pages.login, methods=["GET", "POST"])
+    bp.add_url_rule("/logout", "logout", pages.logout, methods=["POST"])
+    bp.add_url_rule("/messages", "messages", messages.index)
+    bp.add_url_rule("/messages/<int:message_id>", "message", messages.show)
+    bp.add_url_rule("/messages/<int:message_id>/switch", "switch", messages.switch, methods=["POST"])
+    bp.add_url_rule("/messages/<int:message_id>/tags", "tags", messages.tags, methods=["POST"])
+    bp.add_url_rule("/messages/<int:message_id>/delete", "delete", messages.delete, methods=["POST"])
+    bp.after_request(pages.page_headers)
+    return bp
