@@ -199,7 +199,7 @@ def test_it_switches_tracking_and_notifications_tags_and_deletes(client, service
         assert response.status_code == 303
     client.post(f"{page}/tags", data={"csrf_token": token, "tags": "sales, q3 ,"})
     shown = client.get(page).data.decode()
-    assert "Tracking is <strong>off</strong>" in shown and "Notifications is <strong>off</strong>" in shown
+    assert "Tracking is <strong>off</strong>" in shown and "Notifications are <strong>off</strong>" in shown
     with services.sessions() as db:
         stored = db.get(Message, message["id"])
         assert (stored.tracking, stored.notify, sorted(t.tag for t in stored.tags)) == (False, False, ["q3", "sales"])

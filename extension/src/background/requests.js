@@ -55,6 +55,11 @@ const HANDLERS = {
   change: async ({ messageId, fields }) => ({ message: await (await api()).change(messageId, fields) }),
   messages: async ({ limit }) => ({ items: (await (await api()).messages({ limit })).items }),
   message: async ({ messageId }) => ({ message: await (await api()).message(messageId) }),
+  "open-dashboard": async () => {
+    const { url } = await (await api()).dashboardLink();
+    await chrome.tabs.create({ url });
+    return {};
+  },
   reconnect: async () => {
     live.restart();
     return {};

@@ -74,6 +74,11 @@ export class Api {
     return this.call("GET", `/messages?${query}`);
   }
 
+  // A one-time link that signs this user in to the web dashboard: opened in a tab, spent by a button there.
+  dashboardLink() {
+    return this.call("POST", "/dashboard/link");
+  }
+
   deleteMessage(messageId) {
     return this.call("DELETE", `/messages/${messageId}`);
   }

@@ -121,5 +121,12 @@ async function start() {
 }
 
 element("open-options").addEventListener("click", () => chrome.runtime.openOptionsPage());
+element("open-dashboard").addEventListener("click", async () => {
+  try {
+    await ask("open-dashboard");
+  } catch (error) {
+    showStatus(`Could not open the dashboard: ${error.message}`);
+  }
+});
 onSettingsChange(["recentEvents"], ({ recentEvents }) => showActivity(recentEvents));
 start().catch((error) => showStatus(error.message));
