@@ -81,6 +81,12 @@ class Settings:
     # Addresses (ana@example.com) or domains (@example.com) that may create a user by signing in
     # with Google or Microsoft; the first user of a new instance may always.
     signup_allowed: tuple[str, ...] = ()
+    # Phone notifications (notify/webpush.py, notify/apprise_urls.py): the contact push services
+    # see in the VAPID `sub` claim, how long one send may take, and whether a subscription or an
+    # Apprise URL may point at a loopback or private address (tests; an ntfy on the owner's LAN).
+    push_contact: str = "mailto:telltale@localhost"
+    push_timeout_seconds: int = 5
+    push_allow_private: bool = False
 
     @property
     def spool_dir(self) -> Path:
@@ -95,6 +101,11 @@ class Settings:
         """The keys that encrypt linked accounts' refresh tokens (accounts/vault.py)."""
         return self.home / "vault_keys"
 
+    @property
+    def vapid_key_file(self) -> Path:
+        """The key that signs Web Push requests (notify/vapid.py): browsers subscribe to its public half."""
+        return self.home / "vapid_key"
+
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings:
     """Build the settings from `env` (default: the process environment), then `overrides`."""
@@ -104,9 +115,10 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
     host, _, port = bind.rpartition(":")
     if not host or not port.isdigit():
         raise ConfigError(f"TELLTALE_BIND must look like HOST:PORT, got {bind!r}")
+    public_url = _public_url(env.get("TELLTALE_PUBLIC_URL") or f"http://{bind}")
     settings = Settings(
         home=home,
-        public_url=_public_url(env.get("TELLTALE_PUBLIC_URL") or f"http://{bind}"),
+        public_url=public_url,
         database_url=_database_url(env.get("DATABASE_URL") or f"sqlite:///{home / 'telltale.db'}"),
         redis_url=_redis_url(env.get("REDIS_URL") or DEFAULT_REDIS_URL),
         bind=bind,
@@ -129,6 +141,9 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         microsoft=_microsoft(env),
         reply_poll_seconds=_int(env, "TELLTALE_REPLY_POLL_SECONDS", 60, low=1, high=24 * 3600),
         signup_allowed=_signup(env.get("TELLTALE_SIGNUP_ALLOWED", "")),
+        push_contact=_push_contact(env.get("TELLTALE_PUSH_CONTACT") or _default_contact(public_url)),
+        push_timeout_seconds=_int(env, "TELLTALE_PUSH_TIMEOUT", 5, low=1, high=60),
+        push_allow_private=_bool(env, "TELLTALE_PUSH_ALLOW_PRIVATE", False),
     )
     return replace(settings, **overrides) if overrides else settings
 
@@ -180,6 +195,23 @@ def _signup(raw: str) -> tuple[str, ...]:
         if "@" not in entry or " " in entry:
             raise ConfigError(f"TELLTALE_SIGNUP_ALLOWED takes addresses or @domains separated by commas, got {entry!r}")
     return entries
+
+
+def _default_contact(public_url: str) -> str:
+    # Push services want mailto: or https: (RFC 8292); an instance on plain http has only its host name.
+    parts = urlsplit(public_url)
+    if parts.scheme == "https":
+        return f"https://{parts.netloc}"
+    return f"mailto:telltale@{parts.hostname}"
+
+
+def _push_contact(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme == "mailto" and "@" in parts.path.strip("@") and not any(c.isspace() for c in value):
+        return value
+    if parts.scheme == "https" and parts.hostname and not any(c.isspace() for c in value):
+        return value
+    raise ConfigError(f"TELLTALE_PUSH_CONTACT must be a mailto: address or an https:// URL, got {value!r}")
 
 
 def _marks(env: Mapping[str, str], name: str, default: tuple[float, ...]) -> tuple[float, ...]:

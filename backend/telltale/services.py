@@ -19,6 +19,7 @@ from .url_tokens import TokenSigner
 if TYPE_CHECKING:
     from .accounts.vault import Vault
     from .classify.judge import Judge
+    from .notify.vapid import VapidKey
 
 EXTENSION_KEY = "telltale"
 REDIS_CONNECTIONS = 50
@@ -37,6 +38,7 @@ class Services:
     # Opens linked accounts' refresh tokens; made on first use, like the judge: most processes never do.
     _vault: Vault | None = field(default=None, repr=False)
     _judge: Judge | None = field(default=None, repr=False)
+    _vapid: VapidKey | None = field(default=None, repr=False)
 
     def judge(self) -> Judge:
         """Return this process's judge of hits, loading it on first use.
@@ -58,6 +60,14 @@ class Services:
 
             self._vault = load_vault(self.settings.vault_keys_file)
         return self._vault
+
+    def vapid(self) -> VapidKey:
+        """Return the key that signs Web Push requests, creating it in the instance folder on first use."""
+        if self._vapid is None:
+            from .notify.vapid import load_vapid
+
+            self._vapid = load_vapid(self.settings.vapid_key_file)
+        return self._vapid
 
     def close(self) -> None:
         """Release the database and Redis connections, and the GeoIP database, this process holds."""

@@ -11,11 +11,13 @@ from pydantic import BaseModel, ValidationError
 from ..accounts.credentials import find_token
 from ..services import Services, services
 from ..store.models import User
-from . import accounts, dashboard, messages, pairing, recipients, settings, tokens
+from . import accounts, dashboard, messages, pairing, push, recipients, settings, tokens
 from .errors import ApiError, from_path_validation, from_validation
 from .schemas import (
     AccountList,
     AccountPath,
+    AppriseIn,
+    AppriseOut,
     DashboardLinkOut,
     LinkIn,
     LinkUrlOut,
@@ -29,6 +31,12 @@ from .schemas import (
     MessageQuery,
     PairIn,
     PairOut,
+    PushKeyOut,
+    PushSubscriptionIn,
+    PushSubscriptionList,
+    PushSubscriptionOut,
+    PushSubscriptionPath,
+    PushTestOut,
     RecipientList,
     RecipientOut,
     RecipientPath,
@@ -127,6 +135,21 @@ ROUTES = [
           status=204),
     Route("DELETE", "/tokens/<int:token_id>", tokens.remove, "Revoke one of the caller's tokens", status=204,
           path_params=TokenPath),
+    Route("GET", "/push/key", push.key, "The server's VAPID public key, for PushManager.subscribe()",
+          response=PushKeyOut),
+    Route("POST", "/push/subscriptions", push.subscribe_browser,
+          "Subscribe this browser to phone notifications with its PushSubscription, or renew it", PushSubscriptionIn,
+          response=PushSubscriptionOut, status=201),
+    Route("GET", "/push/subscriptions", push.index, "List the caller's subscribed browsers, oldest first",
+          response=PushSubscriptionList),
+    Route("DELETE", "/push/subscriptions/<int:subscription_id>", push.remove, "Unsubscribe one of the caller's browsers",
+          status=204, path_params=PushSubscriptionPath),
+    Route("GET", "/push/apprise", push.show_apprise, "List the caller's Apprise URLs, secrets hidden",
+          response=AppriseOut),
+    Route("PUT", "/push/apprise", push.replace_apprise, "Set the caller's Apprise URLs, replacing the list", AppriseIn,
+          response=AppriseOut),
+    Route("POST", "/push/test", push.test, "Send a test notification to each of the caller's channels and say what "
+          "each did", response=PushTestOut),
 ]
 
 

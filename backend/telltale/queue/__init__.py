@@ -10,12 +10,14 @@ from .jobs import (
     DIGEST_JOB,
     DRAIN_JOB,
     POLL_JOB,
+    PUSH_JOB,
     RELEASE_JOB,
     RETRY_INTERVALS,
     STORE_JOB,
     enqueue_digest,
     enqueue_drain,
     enqueue_poll,
+    enqueue_push,
     enqueue_release,
     enqueue_store,
 )
@@ -34,7 +36,7 @@ from .writer import HitWriter
 
 __all__ = [
     "DIGEST_JOB", "DRAIN_JOB", "DRAIN_LOCK_KEY", "DRAIN_WANTED_KEY", "DRAIN_WANTED_TTL", "FORGED_COUNTER_KEY",
-    "HITS_KEY", "LOST_COUNTER_KEY", "POLL_JOB", "RELEASE_JOB", "RETRY_INTERVALS", "STORE_JOB", "HitWriter", "Spool",
-    "enqueue_digest", "enqueue_drain", "enqueue_poll", "enqueue_release", "enqueue_store", "lost_hits", "pending_hits",
-    "push_hits", "replay_spool",
+    "HITS_KEY", "LOST_COUNTER_KEY", "POLL_JOB", "PUSH_JOB", "RELEASE_JOB", "RETRY_INTERVALS", "STORE_JOB", "HitWriter",
+    "Spool", "enqueue_digest", "enqueue_drain", "enqueue_poll", "enqueue_push", "enqueue_release", "enqueue_store",
+    "lost_hits", "pending_hits", "push_hits", "replay_spool",
 ]

@@ -16,6 +16,7 @@ STORE_JOB = "telltale.worker.ingest.store_records"
 DIGEST_JOB = "telltale.worker.digests.send_digest"
 RELEASE_JOB = "telltale.worker.publish.release_held"
 POLL_JOB = "telltale.worker.replies.poll_mailbox"
+PUSH_JOB = "telltale.worker.push.send_pushes"
 # Seconds before each retry; a job that fails them all stays in rq's failed registry.
 RETRY_INTERVALS = [2, 10, 30, 120, 600]
 JOB_TIMEOUT = 600
@@ -23,6 +24,8 @@ JOB_TIMEOUT = 600
 DIGEST_TIMEOUT = 120
 # A poll reads at most a few hundred messages' headers: ten minutes means the provider hangs.
 POLL_TIMEOUT = 600
+# Each send gives up after TELLTALE_PUSH_TIMEOUT; this bounds a batch to a few dozen slow ones.
+PUSH_TIMEOUT = 300
 
 
 def enqueue_drain(conn: redis.Redis, queue_name: str) -> None:
@@ -43,6 +46,12 @@ def enqueue_digest(conn: redis.Redis, queue_name: str, user_id: int) -> None:
 def enqueue_poll(conn: redis.Redis, queue_name: str, account_id: int) -> None:
     """Ask a worker to read a linked mailbox for replies; the next sweep asks again, so no retries."""
     Queue(queue_name, connection=conn).enqueue(POLL_JOB, account_id, job_timeout=POLL_TIMEOUT)
+
+
+def enqueue_push(conn: redis.Redis, queue_name: str, notices: list[dict]) -> None:
+    """Ask a worker to send popups to phones. No retries: a notification minutes late is noise, and a
+    retry would repeat it on the channels that did take it."""
+    Queue(queue_name, connection=conn).enqueue(PUSH_JOB, notices, job_timeout=PUSH_TIMEOUT)
 
 
 def enqueue_release(conn: redis.Redis, queue_name: str, at: datetime, user_id: int) -> None:

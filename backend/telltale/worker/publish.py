@@ -1,17 +1,23 @@
 """From newly stored events to live events on their owners' streams, each with its popup decision."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+
+import redis
 
 from ..counting import counts
 from ..live import stream
 from ..live.events import live_event
 from ..notify import popups, text
+from ..notify.notice import Notice
 from ..notify.policy import Preferences, quiet_until, worth_a_popup
-from ..queue import enqueue_release
+from ..queue import enqueue_push, enqueue_release
 from ..services import Services, services
+
+log = logging.getLogger(__name__)
 
 # Sets an event's popup from the reply to its queued decision.
 Finish = Callable[[Any], None]
@@ -65,6 +71,7 @@ def publish(svc: Services, rows: list[dict], messages: dict[int, Any], prefs: di
         finish(next(replies[which]))
     if events:
         stream.append_many(svc.redis, events, svc.settings.event_history)
+        to_phones(svc, [Notice.of(user_id, event) for user_id, event in events if event["popup"]])
 
 
 def _leak_warning(pipe, event: dict, row: dict, message: Any) -> Finish:
@@ -106,7 +113,20 @@ def release_held(user_id: int) -> int:
                   "title": title, "body": body},
     }
     stream.append(svc.redis, user_id, event, svc.settings.event_history)
+    to_phones(svc, [Notice.of(user_id, event)])
     return sum(tally.values())
+
+
+def to_phones(svc: Services, notices: list[Notice]) -> None:
+    """Hand the popups just shown to a job that sends them to phones: never in this loop, which stores hits."""
+    if not notices:
+        return
+    try:
+        enqueue_push(svc.redis, svc.settings.queue_name, [notice.as_job_argument() for notice in notices])
+    except redis.RedisError as exc:
+        # The hits are stored and their events published: a lost phone notification must not
+        # fail the drain, which would read the same hits again.
+        log.warning("%d phone notifications not sent, Redis refused the job: %s", len(notices), exc)
 
 
 def _popup(svc: Services, pending: list[popups.Event], event: dict, row: dict, message: Any, prefs: Preferences,
