@@ -1,6 +1,8 @@
 // Build the unpacked extension into dist/: bundle each entry point with esbuild (content scripts
 // cannot be ES modules, so each becomes one self-contained file), copy the manifest and pages,
-// and draw the icons (no binary files in the repository).
+// and draw the icons (no binary files in the repository). Then bundle the dashboard's charts
+// (uPlot and its stylesheet) into the backend's static files, where /app/static/dist/ serves them.
+// `node build.mjs --dashboard-out DIR` builds only the charts, into DIR: the tests use it.
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +12,9 @@ import { build } from "esbuild";
 
 const root = dirname(fileURLToPath(import.meta.url));
 const dist = join(root, "dist");
+const dashboardFlag = process.argv.indexOf("--dashboard-out");
+const dashboardDist = dashboardFlag > 0 ? process.argv[dashboardFlag + 1]
+  : join(root, "..", "backend", "telltale", "dashboard", "static", "dist");
 
 const ENTRIES = {
   background: "src/background/service-worker.js",
@@ -19,6 +24,18 @@ const ENTRIES = {
   popup: "src/popup/popup.js",
 };
 const PAGES = ["src/options/options.html", "src/popup/popup.html", "src/common/pages.css"];
+
+rmSync(dashboardDist, { recursive: true, force: true });
+await build({
+  entryPoints: { charts: join(root, "src/dashboard/charts.js") },
+  outdir: dashboardDist,
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: "es2020",
+  logLevel: "warning",
+});
+if (dashboardFlag > 0) process.exit(0);
 
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, "icons"), { recursive: true });

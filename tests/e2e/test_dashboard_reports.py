@@ -1,0 +1,54 @@
+"""The dashboard's recipients, best time and reports pages in Chromium: the charts draw under the pages'
+CSP, nothing is refused, and axe-core finds nothing serious. Screenshots go to test-results/screenshots/.
+"""
+from __future__ import annotations
+
+from telltale.dashboard.best_time import MIN_OPENS
+
+from .test_dashboard import APPLE_MAIL, GOOGLEBOT, accessible, fetch, page  # noqa: F401 - `page` is a fixture
+
+
+def test_the_report_pages_draw_their_charts_under_the_csp_and_pass_axe(page, backend, extension_dir):  # noqa: F811
+    # extension_dir: `npm run build` has run, which also builds the dashboard's chart bundle.
+    user = backend.create_user("sam@example.com")
+    for n in range(MIN_OPENS):  # an open each: enough for the heatmaps
+        sent = backend.api("POST", "/api/v1/messages", user["token"],
+                           json={"subject": f"Quote {n}", "recipients": ["bo@example.test"]})
+        fetch(sent["pixel_url"], APPLE_MAIL)
+    fetch(sent["pixel_url"], GOOGLEBOT)
+    backend.drain_wait()
+    refused = []
+    # A CSP refusal and a script error are console errors; a missing file is a failed response
+    # (the browser's own favicon request aside: the dashboard has none).
+    page.on("console", lambda message: refused.append(message.text)
+            if message.type == "error" and "Failed to load resource" not in message.text else None)
+    page.on("pageerror", lambda error: refused.append(str(error)))
+    page.on("response", lambda response: refused.append(f"{response.status} {response.url}")
+            if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)
+
+    page.goto(backend.telltale("user", "login", "sam@example.com").strip())
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/app/messages")
+
+    page.get_by_role("link", name="Reports").click()
+    page.wait_for_url("**/app/reports")
+    page.wait_for_selector('[data-chart="opensPerDay"][data-drawn="true"] canvas')
+    assert page.locator("[data-chart] canvas").count() == 3
+    assert page.get_by_text("Charts are unavailable").count() == 0
+    accessible(page, "reports")
+
+    page.get_by_role("link", name="Recipients").click()
+    page.wait_for_url("**/app/recipients")
+    accessible(page, "recipients")
+    page.get_by_role("link", name="bo@example.test").click()
+    page.wait_for_url("**/app/recipients/bo@example.test*")
+    assert page.get_by_role("link", name="Quote 2", exact=True).is_visible()
+    assert page.get_by_role("table", name="bo@example.test").is_visible()
+    accessible(page, "recipient")
+
+    page.get_by_role("link", name="Best time").click()
+    page.wait_for_url("**/app/best-time")
+    heatmap = page.get_by_role("table", name="All recipients")
+    assert heatmap.get_by_role("rowheader").count() == 7 and heatmap.get_by_role("cell").count() == 7 * 24
+    accessible(page, "best-time")
+    assert not refused, refused
