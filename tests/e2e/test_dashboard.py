@@ -91,6 +91,12 @@ def test_every_page_works_without_the_extension_and_passes_axe(page, backend):
     tracked = backend.api("GET", f"/api/v1/messages/{sent['id']}", user["token"])
     assert tracked["tracking"] is False
 
+    page.get_by_role("link", name="Team").click()
+    page.get_by_label("Team name").fill("Sales")
+    page.get_by_role("button", name="Create a team").click()
+    page.wait_for_selector("text=What the team's managers can see")
+    accessible(page, "team")
+
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/app/signin")
     page.goto(f"{backend.url}/app/messages")

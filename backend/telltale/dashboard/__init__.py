@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from ..keyring import load_or_create_keys
 from ..services import Services
-from . import messages, pages
+from . import best_time, export, messages, pages, recipients, reports, team
 from .signin import EXTENSION_KEY, LoginLinks
 
 SESSION_DAYS = 14
@@ -52,5 +52,20 @@ def blueprint() -> Blueprint:
     bp.add_url_rule("/messages/<int:message_id>/switch", "switch", messages.switch, methods=["POST"])
     bp.add_url_rule("/messages/<int:message_id>/tags", "tags", messages.tags, methods=["POST"])
     bp.add_url_rule("/messages/<int:message_id>/delete", "delete", messages.delete, methods=["POST"])
+    bp.add_url_rule("/recipients", "recipients", recipients.index)
+    bp.add_url_rule("/recipients/<path:address>", "recipient", recipients.show)
+    bp.add_url_rule("/best-time", "best_time", best_time.index)
+    bp.add_url_rule("/reports", "reports", reports.index)
+    bp.add_url_rule("/export/messages.csv", "export_messages", export.messages_csv)
+    bp.add_url_rule("/export/events.csv", "export_events", export.events_csv)
+    bp.add_url_rule("/team", "team", team.index)
+    bp.add_url_rule("/team", "team_create", team.create, methods=["POST"])
+    bp.add_url_rule("/team/invites", "team_invite", team.invite, methods=["POST"])
+    bp.add_url_rule("/team/invites/<int:invite_id>/revoke", "team_revoke", team.revoke_invite, methods=["POST"])
+    bp.add_url_rule("/team/join/<secret>", "join", team.join, methods=["GET", "POST"])
+    bp.add_url_rule("/team/members/<int:member_id>", "team_member", team.member_messages)
+    bp.add_url_rule("/team/members/<int:member_id>/remove", "team_remove", team.remove, methods=["POST"])
+    bp.add_url_rule("/team/leave", "team_leave", team.leave, methods=["POST"])
+    bp.add_url_rule("/team/sharing", "team_sharing", team.sharing, methods=["POST"])
     bp.after_request(pages.page_headers)
     return bp

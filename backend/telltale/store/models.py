@@ -182,6 +182,11 @@ class Event(Base):
         # Who has read a message already (readers_of, opens_since, first_readers): the counted opens,
         # not the repeats, which are nearly all of a message opened in a loop.
         Index("ix_events_readers", "message_id", "kind", "repeat", "source", "ip"),
+        # The dashboard's reports, best time and recipients (store/reports.py) group a user's counted
+        # events by time, zone, recipient and reading: with every column they read in the index,
+        # SQLite answers from it alone instead of fetching 200,000 rows (migration 0009).
+        Index("ix_events_reports", "message_id", "kind", "source", "repeat", "occurred_at", "timezone", "recipient",
+              "reading_step"),
     )
 
     # The hit id minted on the hot path: storing a hit twice is a primary-key conflict.
@@ -222,3 +227,67 @@ class SenderView(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
     viewed_at: Mapped[datetime] = mapped_column()
+
+
+class PushSubscription(Base):
+    """One browser's Web Push subscription (notify/webpush.py): where to send, and the keys to encrypt with."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The push service's URL for this browser: a capability, unique to the browser and the key it subscribed with.
+    endpoint: Mapped[str] = mapped_column(String(2048), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(100))
+    auth: Mapped[str] = mapped_column(String(32))
+    # What the device list shows: the name the page gave, else its User-Agent.
+    name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column()
+    last_ok_at: Mapped[datetime | None] = mapped_column()
+
+
+class AppriseUrl(Base):
+    """One of a user's Apprise URLs (notify/apprise_urls.py), encrypted at rest: they carry tokens and passwords."""
+
+    __tablename__ = "apprise_urls"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Sealed with the vault (accounts/vault.py), like linked accounts' refresh tokens.
+    secret: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class Team(Base):
+    """People who send for one business; its managers see each member's figures, not their mail."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    # One team a user: figures are counted once, and a manager's view is of one team.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))  # owner, manager or member
+    # Only when the member says so do managers see subjects and recipients.
+    shares_messages: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    joined_at: Mapped[datetime] = mapped_column()
+
+
+class TeamInvite(Base):
+    __tablename__ = "team_invites"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    # The link's secret is shown once; only its SHA-256 is kept, as for API tokens.
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
