@@ -159,14 +159,15 @@ def test_a_hanging_push_service_holds_the_worker_no_longer_than_the_timeout(clie
     push_service.hang(phone)
     message = register(client, ana)
     client.get(path_of(message["pixel_url"]))
-    started = time.monotonic()
+    # The hit is stored whatever the push does. How long the push holds the worker is timed on the
+    # job itself below: drain() as a whole includes rq's teardown, which can wait up to 60 s on its
+    # pubsub thread on a loaded machine, push or no push.
     drain()
-    # The stand-in would hold the request for 30 s; the worker gives up after the 1 s timeout.
-    assert time.monotonic() - started < 10
     assert client.get(f"/api/v1/messages/{message['id']}", headers=ana).json["opens"] == 1
     notice = Notice(_user_id(services), "7-x", True, "Bo opened “Q3”", "1st open")
     with app.app_context():
         started = time.monotonic()
+        # The stand-in would hold the request for 30 s; the job gives up after the 1 s timeout.
         assert send_pushes([notice.as_job_argument()]) == 0
         assert time.monotonic() - started < services.settings.push_timeout_seconds + 2
     assert len(client.get("/api/v1/push/subscriptions", headers=ana).json["items"]) == 1
