@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ..reports.interest import Figures, median_seconds, signal
+from ..reports.interest import Figures, figures_from_sends, median_seconds, signal
 from ..store.recipients import by_recipient, first_events, replies_checked, sent_since
 from .errors import not_found
 from .schemas import Interest, RecipientList, RecipientOut
@@ -27,19 +27,7 @@ def show(call, address: str) -> tuple[RecipientOut, int]:
 def _figures(call, days: int) -> dict[str, Figures]:
     messages = sent_since(call.session, call.user.id, datetime.now(UTC) - timedelta(days=days))
     firsts = first_events(call.session, [m.id for m in messages])
-    return {address: _add_up(address, sends) for address, sends in by_recipient(messages, firsts).items()}
-
-
-def _add_up(address: str, sends: list) -> Figures:
-    return Figures(
-        address=address,
-        sent=len(sends),
-        opened=sum(1 for _, done in sends if "open" in done),
-        clicked=sum(1 for _, done in sends if "click" in done),
-        replied=sum(1 for _, done in sends if "reply" in done),
-        first_open_delays=tuple(done["open"] - sent for sent, done in sends if "open" in done),
-        reply_delays=tuple(done["reply"] - sent for sent, done in sends if "reply" in done),
-    )
+    return {address: figures_from_sends(address, sends) for address, sends in by_recipient(messages, firsts).items()}
 
 
 def _out(figures: Figures, days: int, checked: bool) -> RecipientOut:

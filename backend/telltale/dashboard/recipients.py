@@ -7,9 +7,8 @@ from typing import NamedTuple
 from flask import abort, render_template, request
 from sqlalchemy.orm import Session
 
-# The API's own sum of a recipient's sends: the page and /api/v1/recipients must never disagree.
-from ..api.recipients import _add_up as add_up
-from ..reports.interest import Figures, median_seconds, signal
+# figures_from_sends is the sum of a recipient's sends that /api/v1/recipients makes too: the two never disagree.
+from ..reports.interest import Figures, figures_from_sends, median_seconds, signal
 from ..services import services
 from ..store import reports
 from ..store.models import User
@@ -49,7 +48,7 @@ def index(user: User):
         since = datetime.now(UTC) - timedelta(days=days)
         sends = _sends_since(db, user.id, since)
         checked = replies_checked(db, user.id)
-    ranked = _ranked([add_up(address, s) for address, s in sends.items()], sort, descending)
+    ranked = _ranked([figures_from_sends(address, s) for address, s in sends.items()], sort, descending)
     shown = ranked[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     return render_template("dashboard/recipients.html", user=user, days=days, windows=WINDOWS, sort=sort,
                            descending=descending, page=page, pages=max(1, -(-len(ranked) // PAGE_SIZE)),
@@ -70,7 +69,7 @@ def show(user: User, address: str):
         since = datetime.now(UTC) - timedelta(days=days)
         recent = [m for m in messages if m.tracking and m.sent_at >= since]
         sends = by_recipient(recent, first_events(db, [m.id for m in recent])).get(address.lower(), [])
-        figures = _row(add_up(address.lower(), sends), days, replies_checked(db, user.id))
+        figures = _row(figures_from_sends(address.lower(), sends), days, replies_checked(db, user.id))
         heatmap = heatmap_of(db, user, reports.opens_of([_send(m, address) for m in messages]))
     listed = [{"id": m.id, "subject": m.subject or "(no subject)", "sent_at": m.sent_at.astimezone(zone),
                "opens": m.opens, "clicks": m.clicks, "replies": m.replies, "tracking": m.tracking}
@@ -88,8 +87,8 @@ class _Sent(NamedTuple):
 
 def _sends_since(db: Session, user_id: int, since: datetime) -> dict[str, list]:
     """Each address's sends, through `by_recipient` (the API's rule for whose open is whose), with every
-    time given as its offset from the message's own sending: the delays `add_up` takes come out the
-    same, without reading 30,000 datetimes."""
+    time given as its offset from the message's own sending: the delays `figures_from_sends` takes come out
+    the same, without reading 30,000 datetimes."""
     sent_at, messages = {}, []
     for message_id, recipients, sent in reports.tracked_sends(db, user_id, since):
         sent_at[message_id] = sent

@@ -100,10 +100,7 @@ def remove(user: User, member_id: int):
 @signed_in
 def leave(user: User):
     with services().sessions.begin() as db:
-        found = teams.membership(db, user.id)
-        if found is None:
-            abort(404)
-        team, me = found
+        team, me = _member_of(db, user)
         if me.role == "owner":
             teams.delete_team(db, team.id)  # an owner leaving ends the team for everyone, as the page says
         else:
@@ -114,10 +111,8 @@ def leave(user: User):
 @signed_in
 def sharing(user: User):
     with services().sessions.begin() as db:
-        found = teams.membership(db, user.id)
-        if found is None:
-            abort(404)
-        found[1].shares_messages = request.form.get("value") == "on"
+        _, me = _member_of(db, user)
+        me.shares_messages = request.form.get("value") == "on"
     return redirect(url_for("dashboard.team"), code=303)
 
 
@@ -137,7 +132,16 @@ def member_messages(user: User, member_id: int):
     return render_template("dashboard/team_member.html", user=user, email=member[1], rows=rows)
 
 
+def _member_of(db, user: User):
+    """The user's team and their membership of it; 404 when they are in no team."""
+    found = teams.membership(db, user.id)
+    if found is None:
+        abort(404)
+    return found
+
+
 def _managed(db, user: User):
+    """The team the user owns or manages, and their membership of it; 403 otherwise, in no team included."""
     found = teams.membership(db, user.id)
     if found is None or found[1].role not in teams.MANAGING:
         abort(403, "only the team's owner and managers can do this")

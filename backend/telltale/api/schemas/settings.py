@@ -1,0 +1,58 @@
+"""/api/v1/settings: time zone, re-open period, quiet hours, digest and popups after a reply."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from zoneinfo import available_timezones
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
+
+from .common import Strict
+
+
+def _whole(value):
+    # JSON Schema counts 15.0 as an integer, and so does the document: accept it as 15.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Minutes = Annotated[int, BeforeValidator(_whole), Field(ge=1, le=7 * 24 * 60)]
+# Checked against the list, not by loading: ZoneInfo("Europe") raises IsADirectoryError, and
+# a name that merely loads may be a file such as "localtime" rather than an IANA zone.
+ZONES = frozenset(available_timezones() - {"localtime", "posixrules", "Factory"})
+
+
+def _zone(name: str) -> str:
+    if name not in ZONES:
+        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as 'Europe/Madrid'")
+    return name
+
+
+ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+ZoneName = Annotated[
+    str, AfterValidator(_zone), Field(json_schema_extra={"enum": sorted(ZONES)}, description="An IANA time zone name")
+]
+Digest = Literal["off", "hourly", "daily"]
+
+
+class QuietHours(Strict):
+    """Popups wait from `start` to `end` (HH:MM in the user's time zone; may span midnight)."""
+
+    start: ClockTime
+    end: ClockTime
+
+
+class SettingsOut(BaseModel):
+    email: str
+    timezone: str
+    timezone_set: bool = Field(description="False while the time zone is still the default (UTC): no one chose it")
+    reopen_quiet_minutes: int
+    quiet_hours: QuietHours | None
+    digest: Digest
+    popups_after_reply: bool = Field(description="Popups for re-opens of a thread whose recipient has replied")
+
+
+class SettingsPatch(Strict):
+    timezone: ZoneName | None = None
+    reopen_quiet_minutes: Minutes | None = None
+    quiet_hours: QuietHours | None = None
+    digest: Digest | None = None
+    popups_after_reply: bool | None = None
