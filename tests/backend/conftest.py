@@ -18,9 +18,12 @@ from sqlalchemy import text
 
 from telltale.app import create_app
 from telltale.config import load_settings
+from telltale.dashboard.signin import EXTENSION_KEY, LoginLinks
 from telltale.store.migrate import upgrade
 from telltale.worker.runner import run_worker
 
+from .helpers import make_user
+from .push_service import PushService
 from .servers import RedisServer
 
 # Apple Mail on an iPhone with privacy protection off (matomo-org/device-detector fixtures).
@@ -143,6 +146,26 @@ def drain(app):
 @pytest.fixture
 def services(app):
     return app.extensions["telltale"]
+
+
+@pytest.fixture
+def ana(services) -> dict:
+    """The Authorization header of ana@example.test, a user with an API token."""
+    return make_user(services, "ana@example.test")[0]
+
+
+@pytest.fixture
+def links(app) -> LoginLinks:
+    """The app's one-time dashboard sign-in links."""
+    return app.extensions[EXTENSION_KEY]
+
+
+@pytest.fixture
+def push_service():
+    """A push service on loopback that checks each Web Push as a browser vendor's would."""
+    service = PushService()
+    yield service
+    service.close()
 
 
 def _empty_tables(url: str) -> None:

@@ -4,43 +4,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from telltale.dashboard.signin import EXTENSION_KEY, LoginLinks
-from telltale.store.models import Event, Message, User
+from telltale.store.models import Event, Message
 
-from .helpers import make_user, path_of, register
+from .helpers import csrf_of, make_user, path_of, register, sign_in, user_id
 
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
-
-
-@pytest.fixture
-def ana(services):
-    auth, _ = make_user(services, "ana@example.test")
-    return auth
-
-
-@pytest.fixture
-def links(app) -> LoginLinks:
-    return app.extensions[EXTENSION_KEY]
-
-
-def user_id(services, email: str) -> int:
-    with services.sessions() as db:
-        return db.scalar(select(User.id).where(User.email == email))
-
-
-def csrf_of(page: bytes) -> str:
-    return re.search(rb'name="csrf_token" value="([^"]+)"', page)[1].decode()
-
-
-def sign_in(client, services, links, email="ana@example.test") -> None:
-    url = path_of(links.url(user_id(services, email)))
-    form = client.get(url)
-    assert form.status_code == 200
-    response = client.post(url, data={"csrf_token": csrf_of(form.data)})
-    assert response.status_code == 303, response.data
 
 
 def test_a_sign_in_link_shows_a_button_and_signs_in_only_when_it_is_pressed(client, services, links, ana):

@@ -9,46 +9,18 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import insert, select, update
 
 from telltale.dashboard import reports as report_pages
 from telltale.dashboard.best_time import MIN_OPENS
-from telltale.dashboard.signin import EXTENSION_KEY, LoginLinks
 from telltale.store.models import Event, Message, User
 
-from .helpers import make_user, path_of, register
+from .helpers import make_user, path_of, register, sign_in, user_id
 
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ("/app/recipients", "/app/recipients/bo@example.test", "/app/best-time", "/app/reports",
          "/app/export/messages.csv", "/app/export/events.csv")
-
-
-@pytest.fixture
-def ana(services):
-    auth, _ = make_user(services, "ana@example.test")
-    return auth
-
-
-@pytest.fixture
-def links(app) -> LoginLinks:
-    return app.extensions[EXTENSION_KEY]
-
-
-def user_id(services, email: str) -> int:
-    with services.sessions() as db:
-        return db.scalar(select(User.id).where(User.email == email))
-
-
-def csrf_of(page: bytes) -> str:
-    return re.search(rb'name="csrf_token" value="([^"]+)"', page)[1].decode()
-
-
-def sign_in(client, services, links, email="ana@example.test") -> None:
-    url = path_of(links.url(user_id(services, email)))
-    response = client.post(url, data={"csrf_token": csrf_of(client.get(url).data)})
-    assert response.status_code == 303, response.data
 
 
 def set_zone(services, email: str, zone: str) -> None:

@@ -5,8 +5,7 @@ import re
 
 import pytest
 
-from .helpers import make_user, path_of, register
-from .test_dashboard import csrf_of, sign_in
+from .helpers import csrf_of, make_user, path_of, register, sign_in
 
 
 @pytest.fixture

@@ -8,19 +8,6 @@ from dataclasses import replace
 import pytest
 
 from .helpers import make_user
-from .push_service import PushService
-
-
-@pytest.fixture
-def push_service():
-    service = PushService()
-    yield service
-    service.close()
-
-
-@pytest.fixture
-def ana(services):
-    return make_user(services)[0]
 
 
 @pytest.fixture

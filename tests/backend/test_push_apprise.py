@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import text
 
 from .helpers import make_user, path_of, register
-from .push_service import PushService
 
 PASSWORD = "s3cret-Pa55"
 
@@ -17,18 +16,6 @@ PASSWORD = "s3cret-Pa55"
 def settings(settings):
     # Apprise posts to the stand-in on loopback: allowed here, refused by default.
     return replace(settings, push_allow_private=True, push_timeout_seconds=1)
-
-
-@pytest.fixture
-def push_service():
-    service = PushService()
-    yield service
-    service.close()
-
-
-@pytest.fixture
-def ana(services):
-    return make_user(services)[0]
 
 
 @pytest.fixture

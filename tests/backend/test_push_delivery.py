@@ -20,8 +20,8 @@ from telltale.store.models import User
 from telltale.worker.publish import release_held
 from telltale.worker.push import send_pushes
 
-from .helpers import make_user, path_of, register
-from .push_service import PushService, verify_vapid
+from .helpers import path_of, register
+from .push_service import verify_vapid
 
 GOOGLEBOT = {"HTTP_USER_AGENT": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
              "REMOTE_ADDR": "66.249.66.1"}
@@ -32,18 +32,6 @@ APPLE_RELAY = {"HTTP_USER_AGENT": "Mozilla/5.0", "REMOTE_ADDR": "17.58.101.7"}
 def settings(settings):
     # The stand-in push service listens on loopback over http: allowed here, refused by default.
     return replace(settings, push_allow_private=True, push_timeout_seconds=1)
-
-
-@pytest.fixture
-def push_service():
-    service = PushService()
-    yield service
-    service.close()
-
-
-@pytest.fixture
-def ana(services):
-    return make_user(services)[0]
 
 
 @pytest.fixture

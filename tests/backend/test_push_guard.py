@@ -10,14 +10,7 @@ from telltale.config import load_settings
 from telltale.errors import ConfigError
 from telltale.notify import guard
 
-from .push_service import PushService, Script
-
-
-@pytest.fixture
-def push_service():
-    service = PushService()
-    yield service
-    service.close()
+from .push_service import Script
 
 
 @pytest.mark.parametrize("address, public", [
