@@ -5,6 +5,10 @@ of the browser that started it, so a callback completes only in the browser that
 CSRF: nobody can link their mailbox to someone else's Telltale user by sending them a link).
 The extension starts a link with a one-time ticket signed with the instance's keys: the pages
 then need no session of their own.
+
+A sign-in has a purpose, kept with the flow: the extension's ends on a page with a pairing code,
+the dashboard's starts a dashboard session instead. One callback serves both, so the owner
+registers one redirect URI per provider.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -37,22 +42,43 @@ FLOW_SECONDS = 600
 TICKET_SALT = "telltale.link-ticket"
 _FLOW_KEY = "telltale:oauth:flow:{state}"
 _TICKET_KEY = "telltale:oauth:ticket:{nonce}"
+# Why a flow was started: what the callback does once the provider has answered.
+EXTENSION, DASHBOARD = "extension", "dashboard"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the callback page tells the person."""
+    """What the callback page tells the person, or does for them."""
 
     provider: str
     address: str
+    user_id: int
     user_email: str
     created: bool  # signing in made a new Telltale user
-    pairing_code: str | None  # signing in: a code to pair the extension with
+    pairing_code: str | None  # signing in for the extension: a code to pair it with
+    purpose: str = EXTENSION
+    next_path: str | None = None  # a dashboard sign-in: the page it was started from, unchecked
+
+
+class DashboardSignInFailed(LinkFailed):
+    """A dashboard sign-in that could not finish: its reason goes on the dashboard's sign-in page."""
+
+    def __init__(self, reason: str, next_path: str | None) -> None:
+        super().__init__(reason)
+        self.next_path = next_path
 
 
 def app_for(svc: Services, provider: str):
     """The owner's OAuth client for `provider`, or None while it is not set up."""
     return svc.settings.google if provider == "google" else svc.settings.microsoft
+
+
+def authorization_origin(svc: Services, provider: str) -> str:
+    """Where a browser starting a sign-in is sent first: a page whose form starts one must allow it."""
+    app = app_for(svc, provider)
+    url = app.auth_uri if provider == "google" else app.authority_host
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _client(provider: str):
@@ -85,17 +111,40 @@ def _tickets(svc: Services) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(load_or_create_keys(svc.settings.keys_file), salt=TICKET_SALT)
 
 
-def start(svc: Services, provider: str, redirect_uri: str, user_id: int | None) -> tuple[str, str]:
-    """Begin a flow (a link for `user_id`, or a sign-in); return the provider's URL and the state."""
+def start(svc: Services, provider: str, redirect_uri: str, user_id: int | None, *,
+          purpose: str = EXTENSION, next_path: str | None = None) -> tuple[str, str]:
+    """Begin a flow (a link for `user_id`, or a sign-in); return the provider's URL and the state.
+
+    A sign-in for the dashboard (`purpose=DASHBOARD`) lands on `next_path` once it is done.
+    """
+    if purpose not in (EXTENSION, DASHBOARD) or (purpose == DASHBOARD and user_id is not None):
+        raise ValueError(f"no such flow: {purpose} for user {user_id}")
     state = secrets.token_urlsafe(24)
     url, kept = _client(provider).authorization(app_for(svc, provider), redirect_uri, state)
-    flow = {"provider": provider, "user_id": user_id, "kept": kept}
+    flow = {"provider": provider, "user_id": user_id, "kept": kept, "purpose": purpose, "next": next_path}
     svc.redis.set(_FLOW_KEY.format(state=state), json.dumps(flow), ex=FLOW_SECONDS)
     return url, state
 
 
 def finish(svc: Services, provider: str, redirect_uri: str, args: dict[str, str], browser_state: str | None) -> Outcome:
-    """Complete the flow the callback's `args` answer; raise LinkFailed with words for the person."""
+    """Complete the flow the callback's `args` answer; raise LinkFailed with words for the person.
+
+    Once the flow is known, a dashboard sign-in's failure is a DashboardSignInFailed, so that the
+    person reads it on the page they started from.
+    """
+    flow = _claim(svc, provider, args, browser_state)
+    try:
+        grant = _client(provider).complete(app_for(svc, provider), redirect_uri, flow["kept"], args)
+        with svc.sessions.begin() as session:
+            return _keep(svc, session, grant, flow)
+    except LinkFailed as exc:
+        if flow.get("purpose") == DASHBOARD:
+            raise DashboardSignInFailed(str(exc), flow.get("next")) from exc
+        raise
+
+
+def _claim(svc: Services, provider: str, args: dict[str, str], browser_state: str | None) -> dict:
+    """The flow this browser started and the callback answers; it can be claimed once."""
     state = args.get("state", "")
     if not state or not browser_state or not secrets.compare_digest(state, browser_state):
         raise LinkFailed("This answer from the provider belongs to another browser or an older attempt: start again")
@@ -105,17 +154,18 @@ def finish(svc: Services, provider: str, redirect_uri: str, args: dict[str, str]
     flow = json.loads(raw)
     if flow["provider"] != provider:
         raise LinkFailed("The answer came back for another provider: start again")
-    grant = _client(provider).complete(app_for(svc, provider), redirect_uri, flow["kept"], args)
-    with svc.sessions.begin() as session:
-        return _keep(svc, session, grant, flow["user_id"])
+    return flow
 
 
-def _keep(svc: Services, session: Session, grant: Grant, user_id: int | None) -> Outcome:
+def _keep(svc: Services, session: Session, grant: Grant, flow: dict) -> Outcome:
+    # Flows started before purposes existed are the extension's.
+    user_id, purpose = flow["user_id"], flow.get("purpose", EXTENSION)
     created, code = False, None
     if user_id is None:
         user, created = _signing_in(svc, session, grant)
         user_id = user.id
-        code = issue_pairing_code(session, user, svc.settings.pairing_ttl_seconds)
+        if purpose == EXTENSION:  # the dashboard signs in with a session, not a pairing code
+            code = issue_pairing_code(session, user, svc.settings.pairing_ttl_seconds)
     user = session.get(User, user_id)
     if user is None:
         raise LinkFailed("The Telltale user this link was made for no longer exists")
@@ -124,7 +174,8 @@ def _keep(svc: Services, session: Session, grant: Grant, user_id: int | None) ->
                      " ".join(grant.scopes), datetime.now(UTC))
     except AccountTaken:
         raise LinkFailed(f"{grant.address} is linked to another Telltale user already: unlink it there first") from None
-    return Outcome(grant.provider, grant.address, user.email, created, code)
+    return Outcome(provider=grant.provider, address=grant.address, user_id=user.id, user_email=user.email,
+                   created=created, pairing_code=code, purpose=purpose, next_path=flow.get("next"))
 
 
 def _signing_in(svc: Services, session: Session, grant: Grant) -> tuple[User, bool]:

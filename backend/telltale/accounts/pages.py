@@ -2,6 +2,9 @@
 
 No JavaScript and no third-party resource: a page that handles OAuth codes gives nothing else a
 chance to read them.
+
+The dashboard starts its own sign-ins (begin, with purpose "dashboard"); they come back to the
+same callback, which then hands the person to the dashboard instead of showing a pairing code.
 """
 from __future__ import annotations
 
@@ -34,7 +37,7 @@ def index():
 
 def sign_in(provider: str):
     _configured(provider)
-    return _begin(provider, None)
+    return begin(provider, None)
 
 
 def link(provider: str):
@@ -43,7 +46,7 @@ def link(provider: str):
         user_id = linking.redeem_ticket(services(), request.args.get("ticket", ""), provider)
     except LinkFailed as exc:
         return _failed(provider, exc, 400)
-    return _begin(provider, user_id)
+    return begin(provider, user_id)
 
 
 def callback(provider: str):
@@ -52,21 +55,36 @@ def callback(provider: str):
     try:
         outcome = linking.finish(svc, provider, _redirect_uri(provider), request.args.to_dict(),
                                  request.cookies.get(STATE_COOKIE))
+    except linking.DashboardSignInFailed as exc:
+        return _dashboard().provider_refused(str(exc), exc.next_path)
     except LinkFailed as exc:
         return _failed(provider, exc, 400)
-    response = _page(render_template("accounts/done.html", outcome=outcome, name=linking.NAMES[provider],
-                                     pairing_minutes=svc.settings.pairing_ttl_seconds // 60))
+    if outcome.purpose == linking.DASHBOARD:
+        response = _dashboard().provider_signed_in(outcome)
+    else:
+        response = _page(render_template("accounts/done.html", outcome=outcome, name=linking.NAMES[provider],
+                                         pairing_minutes=svc.settings.pairing_ttl_seconds // 60))
     response.delete_cookie(STATE_COOKIE, path="/accounts/callback")
     return response
 
 
-def _begin(provider: str, user_id: int | None):
-    url, state = linking.start(services(), provider, _redirect_uri(provider), user_id)
+def begin(provider: str, user_id: int | None, *, purpose: str = linking.EXTENSION, next_path: str | None = None):
+    """Send the browser to the provider, with the flow's state in a cookie only this browser sends back."""
+    url, state = linking.start(services(), provider, _redirect_uri(provider), user_id,
+                               purpose=purpose, next_path=next_path)
     response = redirect(url, code=303)
     # Lax: the browser sends it on the provider's top-level redirect back here, and on nothing cross-site else.
     response.set_cookie(STATE_COOKIE, state, max_age=linking.FLOW_SECONDS, path="/accounts/callback",
                         httponly=True, samesite="Lax", secure=services().settings.public_url.startswith("https:"))
     return response
+
+
+def _dashboard():
+    # Imported when a dashboard sign-in ends, not with this module: the dashboard imports this
+    # module to start its sign-ins, and a cycle at import time would break whichever loads first.
+    from ..dashboard import pages as dashboard_pages
+
+    return dashboard_pages
 
 
 def _configured(provider: str) -> None:

@@ -45,6 +45,7 @@ def blueprint() -> Blueprint:
                    static_folder="static", static_url_path="/static")
     bp.add_url_rule("", "home", pages.home)
     bp.add_url_rule("/signin", "signin", pages.signin)
+    bp.add_url_rule("/signin/<provider>", "provider_signin", pages.provider_signin, methods=["POST"])
     bp.add_url_rule("/login/<token>", "login", pages.login, methods=["GET", "POST"])
     bp.add_url_rule("/logout", "logout", pages.logout, methods=["POST"])
     bp.add_url_rule("/messages", "messages", messages.index)
