@@ -1,7 +1,8 @@
 // Build the unpacked extension into dist/: bundle each entry point with esbuild (content scripts
 // cannot be ES modules, so each becomes one self-contained file), copy the manifest and pages,
 // and draw the icons (no binary files in the repository). Then bundle the dashboard's charts
-// (uPlot and its stylesheet) into the backend's static files, where /app/static/dist/ serves them.
+// (uPlot and its stylesheet) and the installable dashboard's icons into the backend's static
+// files, where /app/static/dist/ serves them.
 // `node build.mjs --dashboard-out DIR` builds only the charts, into DIR: the tests use it.
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -35,6 +36,8 @@ await build({
   target: "es2020",
   logLevel: "warning",
 });
+// The installable dashboard's icons (its manifest and its notifications name them).
+for (const size of [192, 512]) writeFileSync(join(dashboardDist, `icon-${size}.png`), icon(size));
 if (dashboardFlag > 0) process.exit(0);
 
 rmSync(dist, { recursive: true, force: true });

@@ -7,6 +7,7 @@
 - `browser`: Debian's Chromium (Playwright never downloads one) with the extension loaded, in a
   fresh profile per test.
 - `webmail`: Gmail and Outlook on the web and Gmail's image proxy on that browser (webmail.py).
+- `page`: a page of a Chromium without the extension, for the dashboard.
 """
 from __future__ import annotations
 
@@ -180,6 +181,18 @@ class Browser:
     def popup_page(self) -> Page:
         """The popup's page in a tab: an action popup cannot be opened by a test."""
         return self.extension_page("popup.html")
+
+
+@pytest.fixture
+def page(playwright):
+    """A Chromium without the extension, in a page of its own: the dashboard must not need the extension."""
+    engine = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+        "--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    ])
+    try:
+        yield engine.new_context(viewport={"width": 1280, "height": 860}, timezone_id="Europe/Madrid").new_page()
+    finally:
+        engine.close()
 
 
 @pytest.fixture

@@ -7,29 +7,16 @@ from __future__ import annotations
 
 import urllib.request
 
-import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
-from .conftest import CHROMIUM, ROOT
+from .conftest import ROOT
 from .test_extension import pair
 
 SCREENSHOTS = ROOT / "test-results" / "screenshots"
 APPLE_MAIL = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 SERIOUS = ("serious", "critical")
-
-
-@pytest.fixture
-def page(playwright):
-    """A Chromium without the extension: the dashboard must not need it."""
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-        "--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-    ])
-    try:
-        yield browser.new_context(viewport={"width": 1280, "height": 860}, timezone_id="Europe/Madrid").new_page()
-    finally:
-        browser.close()
 
 
 def accessible(page: Page, name: str) -> None:

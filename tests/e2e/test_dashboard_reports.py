@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from telltale.dashboard.best_time import MIN_OPENS
 
-from .test_dashboard import APPLE_MAIL, GOOGLEBOT, accessible, fetch, page  # noqa: F401 - `page` is a fixture
+from .test_dashboard import APPLE_MAIL, GOOGLEBOT, accessible, fetch
 
 
-def test_the_report_pages_draw_their_charts_under_the_csp_and_pass_axe(page, backend, extension_dir):  # noqa: F811
+def test_the_report_pages_draw_their_charts_under_the_csp_and_pass_axe(page, backend, extension_dir):
     # extension_dir: `npm run build` has run, which also builds the dashboard's chart bundle.
     user = backend.create_user("sam@example.com")
     for n in range(MIN_OPENS):  # an open each: enough for the heatmaps

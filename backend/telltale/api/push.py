@@ -1,15 +1,10 @@
 """/api/v1/push: phone notifications. The VAPID key, browsers' subscriptions, Apprise URLs, and a test send."""
 from __future__ import annotations
 
-import secrets
-from datetime import UTC, datetime
-
 from flask import request
 
-from ..notify import apprise_urls, channels
-from ..notify.guard import check_endpoint
-from ..notify.notice import Notice
-from ..store.push import replace_apprise_urls, subscribe, subscriptions_of, unsubscribe
+from ..notify import phones
+from ..store.push import subscriptions_of, unsubscribe
 from .errors import ApiError, not_found
 from .schemas import (
     AppriseOut,
@@ -20,9 +15,6 @@ from .schemas import (
     PushTestOut,
 )
 
-TEST_TITLE = "Telltale test notification"
-TEST_BODY = "Notifications of opens, clicks and replies will arrive here"
-
 
 def key(call) -> tuple[PushKeyOut, int]:
     return PushKeyOut(public_key=call.services.vapid().public_key), 200
@@ -31,13 +23,10 @@ def key(call) -> tuple[PushKeyOut, int]:
 def subscribe_browser(call) -> tuple[PushSubscriptionOut, int]:
     body = call.body
     try:
-        # The worker will POST to this URL: refuse loopback and private addresses here, where the
-        # user hears why, and again on every connection (notify/guard.py).
-        endpoint = check_endpoint(body.endpoint, call.services.settings.push_allow_private)
-    except ValueError as exc:
-        raise ApiError(422, "invalid_field", f"endpoint: {exc}", "endpoint") from None
-    name = body.name or _agent() or "a browser"
-    row = subscribe(call.session, call.user.id, endpoint, body.keys.p256dh, body.keys.auth, name, datetime.now(UTC))
+        row = phones.add_browser(call.session, call.services, call.user.id, body.endpoint, body.keys.p256dh,
+                                 body.keys.auth, body.name or browser_name() or "a browser")
+    except phones.BadChannel as bad:
+        raise ApiError(422, "invalid_field", str(bad), bad.field) from None
     return _out(row), 201
 
 
@@ -52,41 +41,26 @@ def remove(call, subscription_id: int) -> tuple[None, int]:
 
 
 def show_apprise(call) -> tuple[AppriseOut, int]:
-    found = channels.load(call.session, call.services.vault, [call.user.id]).get(call.user.id, [])
-    return AppriseOut(urls=[channel.name for channel in found if channel.kind == "apprise"]), 200
+    return AppriseOut(urls=[channel.name for channel in phones.apprise_of(call.session, call.services,
+                                                                          call.user.id)]), 200
 
 
 def replace_apprise(call) -> tuple[AppriseOut, int]:
-    urls = call.body.urls
-    for position, url in enumerate(urls):
-        try:
-            apprise_urls.parse(url, call.services.settings.push_allow_private)
-        except ValueError as exc:
-            raise ApiError(422, "invalid_field", f"urls.{position}: {exc}", f"urls.{position}") from None
-    vault = call.services.vault()
-    replace_apprise_urls(call.session, call.user.id, [vault.seal(url) for url in urls], datetime.now(UTC))
-    return AppriseOut(urls=[apprise_urls.redacted(url) for url in urls]), 200
+    try:
+        shown = phones.set_apprise(call.session, call.services, call.user.id, call.body.urls)
+    except phones.BadChannel as bad:
+        raise ApiError(422, "invalid_field", str(bad), bad.field) from None
+    return AppriseOut(urls=shown), 200
 
 
 def test(call) -> tuple[PushTestOut, int]:
-    svc, user = call.services, call.user
-    notice = Notice(user.id, f"test-{secrets.token_hex(4)}", True, TEST_TITLE, TEST_BODY)
-    # No flush before the sends: a pending write (the token's last use) would hold SQLite's write
-    # lock, and so the worker's, while the push services answer.
-    with call.session.no_autoflush:
-        found = channels.load(call.session, svc.vault, [user.id])
-    with channels.Sender(svc.settings, svc.vapid()) as sender:
-        outcomes = channels.deliver(sender, found, [notice])
-    channels.record(call.session, outcomes, datetime.now(UTC))
-    return PushTestOut(results=[
-        ChannelResult(kind=o.channel.kind, id=o.channel.id, name=o.channel.name, status=o.result.status,
-                      detail=o.result.detail)
-        for o in outcomes
-    ]), 200
+    tried = phones.send_test(call.session, call.services, call.user.id)
+    return PushTestOut(results=[ChannelResult(kind=t.kind, id=t.id, name=t.name, status=t.status, detail=t.detail)
+                                for t in tried]), 200
 
 
-def _agent() -> str:
-    # Printable characters only, as a name typed in would be.
+def browser_name() -> str:
+    """The browser's User-Agent, printable characters only, as a name typed in would be."""
     return "".join(c for c in request.headers.get("User-Agent", "") if c.isprintable())[:100].strip()
 
 

@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from ..keyring import load_or_create_keys
 from ..services import Services
-from . import best_time, export, messages, pages, recipients, reports, team
+from . import best_time, export, messages, pages, phone, recipients, reports, team
 from .signin import EXTENSION_KEY, LoginLinks
 
 SESSION_DAYS = 14
@@ -68,5 +68,14 @@ def blueprint() -> Blueprint:
     bp.add_url_rule("/team/members/<int:member_id>/remove", "team_remove", team.remove, methods=["POST"])
     bp.add_url_rule("/team/leave", "team_leave", team.leave, methods=["POST"])
     bp.add_url_rule("/team/sharing", "team_sharing", team.sharing, methods=["POST"])
+    bp.add_url_rule("/phone", "phone", phone.index)
+    bp.add_url_rule("/phone/browsers", "phone_add_browser", phone.add_browser, methods=["POST"])
+    bp.add_url_rule("/phone/browsers/<int:subscription_id>/remove", "phone_remove_browser", phone.remove_browser,
+                    methods=["POST"])
+    bp.add_url_rule("/phone/apprise", "phone_add_apprise", phone.add_apprise, methods=["POST"])
+    bp.add_url_rule("/phone/apprise/<int:channel_id>/remove", "phone_remove_apprise", phone.remove_apprise,
+                    methods=["POST"])
+    bp.add_url_rule("/phone/test", "phone_test", phone.test, methods=["POST"])
+    bp.add_url_rule("/sw.js", "service_worker", phone.service_worker)
     bp.after_request(pages.page_headers)
     return bp

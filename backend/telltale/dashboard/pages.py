@@ -27,7 +27,10 @@ from .signin import LinkRefused, current_user, login_links, start_session
 PROBLEM = "problem"  # the flash category of a sign-in that failed
 # Pages load only what the server sends; forms post only back to it. Scripts only from files it
 # serves (the reports' chart bundle): no inline script, so chart data travels as JSON, not code.
+# The phone page's script posts its subscription back (connect-src) and registers the service worker
+# (worker-src); the manifest makes the dashboard installable (manifest-src).
 CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                           "connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
                            "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 

@@ -18,7 +18,7 @@ self.addEventListener('push', (event) => {
   event.waitUntil(self.registration.showNotification(shown.title, {
     body: shown.body,
     tag: shown.tag,
-    icon: '/app/static/icon-192.png',
+    icon: '/app/static/dist/icon-192.png',
     data: { url: shown.url },
   }));
 });
