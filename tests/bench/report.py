@@ -107,7 +107,24 @@ def _durability(f: dict) -> tuple[str, str, str, str]:
             f"{f['ratio']['acknowledged_per_second_vs_unbroken']:.0%} of unbroken rate", "0 lost, 0 twice")
 
 
+def _dashboard(f: dict) -> tuple[str, str, str, str]:
+    measured, reference, ratio = [], [], []
+    for side, name in (("sqlite", "SQLite"), ("postgresql", "PostgreSQL")):
+        found = f[side]
+        if not found.get("measured"):
+            measured.append(f"{name} {found.get('reason') or 'error: ' + str(found.get('error'))[:80]}")
+            continue
+        slowest, floor = found["slowest"], f["reference"][side]
+        measured.append(f"{name} slowest p50 {slowest['p50']} ms ({slowest['page']})")
+        reference.append(f"{name} {floor['page']} p50 {floor['p50']} ms")
+        ratio.append(f"{name} {slowest['vs_reference']}x")
+    target = f["target"]
+    return ("; ".join(measured), ", ".join(reference), ", ".join(ratio),
+            f"every page p50<{target['max_median_ms']:g} ms, {target['messages']:,} msgs, {target['events']:,} events")
+
+
 ROWS: dict[str, Callable[[dict], tuple[str, str, str, str]]] = {
     "pixel": _http, "link": _http, "lost": _lost, "worker": _worker, "notify": _notify,
     "websockets": _websockets, "footprint": _footprint, "micro": _micro, "durability": _durability,
+    "dashboard": _dashboard,
 }
