@@ -176,6 +176,24 @@ def test_recipients_sort_by_a_column_and_page(client, services, links, ana):
     assert client.get("/app/recipients", query_string={"sort": "ip"}).status_code == 400
 
 
+def test_an_open_in_the_second_of_sending_counts_on_the_recipients_page_as_in_the_api(client, services, links, ana):
+    # Bo's own pixel opened the first message the second it went, and the shared pixel the second one an
+    # hour later: his own open is the one that says when he read it, however short the delay.
+    sent = (datetime.now(UTC) - timedelta(days=2)).replace(microsecond=0)
+    first, second, _ = [add_message(services, "ana@example.test", sent_at=sent) for _ in range(3)]
+    add_opens(services, first, sent, 1, recipient=0)
+    add_opens(services, second, sent, 1, recipient=0)
+    add_opens(services, second, sent + timedelta(hours=1), 1)
+    api = client.get("/api/v1/recipients/bo@example.test", headers=ana).json
+    assert (api["sent"], api["opened"], api["median_first_open_seconds"]) == (3, 2, 0)
+    sign_in(client, services, links)
+    page = client.get("/app/recipients").data.decode()
+    row = re.search(r'/app/recipients/bo@example.test\?days=30">[^<]+</a></td>\s*<td class="num">(\d+)</td>'
+                    r'<td class="num">(\d+)</td>(?:<td class="num">\d+</td>){2}\s*<td class="num">([^<]+)</td>', page)
+    assert row.groups() == ("3", "2", "under a minute")
+    assert "opened 2 of your last 3 messages" in page
+
+
 def test_another_users_recipient_pages_show_nothing_of_the_first_users(client, services, links, ana, drain):
     message = register(client, ana, subject="Ana's secret plan", recipients=["bo@example.test"])
     client.get(path_of(message["pixel_url"]))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
 
 from flask import abort, render_template, request
 from sqlalchemy.orm import Session
@@ -21,7 +20,6 @@ from .zones import user_zone
 WINDOWS = (30, 90, 365)
 PAGE_SIZE = 50
 MESSAGES_SHOWN = 100
-SENT = timedelta(0)  # a message's sending, when its other times are offsets from it
 # Each column's sort key, and whether it reads best largest first (its first order). Ties go by
 # address; a key of None (never opened: no time to first open) goes last, whichever the order.
 SORTS = {
@@ -79,23 +77,12 @@ def show(user: User, address: str):
                            heatmap=heatmap, minimum=MIN_OPENS, zone=zone.key)
 
 
-class _Sent(NamedTuple):
-    id: int
-    recipients: list[str]
-    sent_at: timedelta
-
-
 def _sends_since(db: Session, user_id: int, since: datetime) -> dict[str, list]:
     """Each address's sends, through `by_recipient` (the API's rule for whose open is whose), with every
-    time given as its offset from the message's own sending: the delays `figures_from_sends` takes come out
-    the same, without reading 30,000 datetimes."""
-    sent_at, messages = {}, []
-    for message_id, recipients, sent in reports.tracked_sends(db, user_id, since):
-        sent_at[message_id] = sent
-        messages.append(_Sent(message_id, recipients, SENT))
-    firsts = {key: timedelta(seconds=at - sent_at[key[0]])
-              for key, at in reports.first_times(db, user_id, since).items()}
-    return by_recipient(messages, firsts)
+    time given as its offset from 1970: the delays `figures_from_sends` takes come out the same, without
+    reading 30,000 datetimes."""
+    firsts = reports.first_times(db, user_id, since)
+    return by_recipient(reports.tracked_sends(db, user_id, since), firsts)
 
 
 def _choices(args) -> tuple[int, str, bool, int]:

@@ -1,7 +1,6 @@
 """Reports: a period's sending, rates, time to first open, reading and opens per day, in charts and tables."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -9,7 +8,6 @@ from flask import render_template, request
 from sqlalchemy.orm import Session
 
 from ..api.messages import READING_LABELS
-from ..counting import COUNTED_SOURCES
 from ..services import services
 from ..store import reports
 from ..store.models import User
@@ -20,15 +18,6 @@ from .zones import offsets, user_zone
 
 BUNDLE = Path(__file__).parent / "static" / "dist" / "charts.js"
 EPOCH = date(1970, 1, 1)
-
-
-@dataclass(frozen=True)
-class SetAside:
-    """Events of the period's messages that are shown but not counted, by why."""
-
-    machines: int  # prefetchers, scanners, crawlers and hits nobody could name
-    repeats: int  # a counted reader again within seconds
-    own: int  # the sender's own views
 
 
 def charts_built() -> bool:
@@ -62,7 +51,7 @@ def _report(db: Session, user: User, period: Period) -> dict:
     return {
         "sent": tracked + sent.untracked, "tracked": tracked, "untracked": sent.untracked,
         "rates": [(label, count, count / tracked if tracked else None) for label, count in rates],
-        "set_aside": _set_aside(reports.set_aside_in(db, user.id, period.start, period.end)),
+        "set_aside": reports.set_aside_in(db, user.id, period.start, period.end),
         "median_first_open": duration(median_of(delays)), "first_open": first_open, "reading": reading,
         "per_day": per_day,
         "charts": {"opensPerDay": _chart("line", "Day", "Counted opens", per_day),
@@ -80,19 +69,6 @@ def _per_day(db: Session, user: User, period: Period) -> list[tuple[str, int]]:
 
 def _reading(steps: dict[int, int]) -> list[tuple[str, int]]:
     return [(label, steps.get(step, 0)) for step, label in sorted(READING_LABELS.items())]
-
-
-def _set_aside(groups: dict[tuple[str, bool], int]) -> SetAside:
-    """Sort the uncounted events by why they do not count."""
-    machines = repeats = own = 0
-    for (source, repeat), count in groups.items():
-        if source == "sender":
-            own += count
-        elif source in COUNTED_SOURCES and repeat:
-            repeats += count
-        else:
-            machines += count
-    return SetAside(machines, repeats, own)
 
 
 def _chart(kind: str, x_name: str, name: str, points: list[tuple[str, int]]) -> dict:
