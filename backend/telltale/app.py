@@ -14,7 +14,9 @@ from .api.routes import PREFIX, blueprint
 from .config import Settings, load_settings
 from .live import socket as live_socket
 from .live.hub import Hub
+from .protected import pages as protected_pages
 from .queue import HitWriter, enqueue_drain
+from .receipts import web as receipt_web
 from .services import EXTENSION_KEY, Services, build_services
 from .tracking.hotpath import HotPath
 
@@ -29,6 +31,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api = blueprint()
     app.register_blueprint(api)
     app.register_blueprint(account_pages.blueprint())
+    app.register_blueprint(receipt_web.blueprint())
     dashboard.init_app(app, svc, exempt=[api])
     api_errors.init_app(app)
     rate_limits.init_app(app, svc)
@@ -37,6 +40,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     live_socket.init_app(app, svc, hub)
     writer = HitWriter(svc.redis, svc.spool, lambda: enqueue_drain(svc.redis, settings.queue_name))
     _register_meta(app, svc, hub, writer)
+    # A protected message's page (/m/): its views are hits, queued through the same writer.
+    protected_pages.init_app(app, writer)
     app.wsgi_app = HotPath(app.wsgi_app, svc.signer, writer, settings.trusted_proxies, settings.reading_marks)
     return app
 

@@ -8,6 +8,7 @@ import click
 
 from .config import Settings, load_settings
 from .errors import ConfigError
+from .receipts.cli import receipt
 
 
 def settings_or_exit(**overrides) -> Settings:
@@ -20,6 +21,9 @@ def settings_or_exit(**overrides) -> Settings:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Self-hosted email open and click tracking."""
+
+
+main.add_command(receipt)
 
 
 @main.command()
@@ -238,11 +242,20 @@ def keys() -> None:
 
 @keys.command("rotate")
 @click.option("--vault", is_flag=True, help="rotate the keys that encrypt linked accounts' tokens instead")
-def keys_rotate(vault: bool) -> None:
+@click.option("--content", is_flag=True, help="rotate the keys that seal protected messages' bodies instead")
+def keys_rotate(vault: bool, content: bool) -> None:
     """Add a new signing key; URLs signed with older keys keep working."""
     from .keyring import load_or_create_keys, rotate_keys
 
     settings = settings_or_exit()
+    if content:
+        from .protected.sealing import rotate_content_keys
+
+        rotate_content_keys(settings.content_keys_file)
+        count = len(load_or_create_keys(settings.content_keys_file))
+        click.echo(f"{settings.content_keys_file} now holds {count} keys; bodies are sealed with the newest from the "
+                   "next restart, and older ones keep opening")
+        return
     if vault:
         from .accounts.vault import rotate_vault
 

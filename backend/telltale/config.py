@@ -87,6 +87,10 @@ class Settings:
     push_contact: str = "mailto:telltale@localhost"
     push_timeout_seconds: int = 5
     push_allow_private: bool = False
+    # Receipts (receipts/): the RFC 3161 timestamp authority asked to timestamp each receipt, if any,
+    # and how long it may take before the receipt goes out without its token.
+    tsa_url: str | None = None
+    tsa_timeout_seconds: int = 5
 
     @property
     def spool_dir(self) -> Path:
@@ -105,6 +109,16 @@ class Settings:
     def vapid_key_file(self) -> Path:
         """The key that signs Web Push requests (notify/vapid.py): browsers subscribe to its public half."""
         return self.home / "vapid_key"
+
+    @property
+    def receipt_key_file(self) -> Path:
+        """The Ed25519 key that signs receipts (receipts/keys.py); its public half is published."""
+        return self.home / "receipt_key"
+
+    @property
+    def content_keys_file(self) -> Path:
+        """The AES-GCM keys that seal protected messages' bodies at rest (protected/sealing.py)."""
+        return self.home / "content_keys"
 
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -144,6 +158,8 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         push_contact=_push_contact(env.get("TELLTALE_PUSH_CONTACT") or _default_contact(public_url)),
         push_timeout_seconds=_int(env, "TELLTALE_PUSH_TIMEOUT", 5, low=1, high=60),
         push_allow_private=_bool(env, "TELLTALE_PUSH_ALLOW_PRIVATE", False),
+        tsa_url=_tsa_url(env.get("TELLTALE_TSA_URL") or None),
+        tsa_timeout_seconds=_int(env, "TELLTALE_TSA_TIMEOUT", 5, low=1, high=30),
     )
     return replace(settings, **overrides) if overrides else settings
 
@@ -275,6 +291,16 @@ def _database_url(value: str) -> str:
 def _redis_url(value: str) -> str:
     if urlsplit(value).scheme not in ("redis", "rediss", "unix"):
         raise ConfigError(f"REDIS_URL must be a redis://, rediss:// or unix:// URL, got {value!r}")
+    return value
+
+
+def _tsa_url(value: str | None) -> str | None:
+    # Many timestamp authorities answer only on plain http: the token is signed, not the transport.
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
+        raise ConfigError(f"TELLTALE_TSA_URL must be an http:// or https:// URL, got {value!r}")
     return value
 
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .accounts.vault import Vault
     from .classify.judge import Judge
     from .notify.vapid import VapidKey
+    from .protected.sealing import ContentKeys
 
 EXTENSION_KEY = "telltale"
 REDIS_CONNECTIONS = 50
@@ -39,6 +40,7 @@ class Services:
     _vault: Vault | None = field(default=None, repr=False)
     _judge: Judge | None = field(default=None, repr=False)
     _vapid: VapidKey | None = field(default=None, repr=False)
+    _content_keys: ContentKeys | None = field(default=None, repr=False)
 
     def judge(self) -> Judge:
         """Return this process's judge of hits, loading it on first use.
@@ -68,6 +70,14 @@ class Services:
 
             self._vapid = load_vapid(self.settings.vapid_key_file)
         return self._vapid
+
+    def content_keys(self) -> ContentKeys:
+        """Return the keys that seal protected messages' bodies, creating them in the instance folder on first use."""
+        if self._content_keys is None:
+            from .protected.sealing import load_content_keys
+
+            self._content_keys = load_content_keys(self.settings.content_keys_file)
+        return self._content_keys
 
     def close(self) -> None:
         """Release the database and Redis connections, and the GeoIP database, this process holds."""

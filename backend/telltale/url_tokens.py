@@ -12,7 +12,7 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from itsdangerous import Signer
+from itsdangerous import BadSignature, Signer, TimestampSigner
 
 from .errors import BadToken
 from .targets import validate_target
@@ -20,6 +20,9 @@ from .targets import validate_target
 PIXEL_SALT = "telltale.pixel"
 LINK_SALT = "telltale.link"
 READING_SALT = "telltale.reading"
+# Protected messages (protected/): the reading page's URL, and the short-lived nonce of its Show button.
+PROTECTED_SALT = "telltale.protected"
+VIEW_NONCE_SALT = "telltale.protected.view"
 _SEP = "."
 
 
@@ -27,6 +30,12 @@ _SEP = "."
 class PixelClaim:
     message_id: int
     recipient: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectedClaim:
+    message_id: int
+    recipient: int | None  # None: the one URL a mail to several people carries
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +80,9 @@ class TokenSigner:
         self._pixel = _Purpose(secret_keys, PIXEL_SALT)
         self._link = _Purpose(secret_keys, LINK_SALT)
         self._reading = _Purpose(secret_keys, READING_SALT)
+        self._protected = _Purpose(secret_keys, PROTECTED_SALT)
+        # Timestamped: a Show button's nonce works for a while after its page was served, then no more.
+        self._view_nonce = TimestampSigner(list(secret_keys), salt=VIEW_NONCE_SALT)
 
     def pixel_token(self, message_id: int, recipient: int | None = None) -> str:
         payload = str(message_id) if recipient is None else f"{message_id}_{recipient}"
@@ -96,6 +108,27 @@ class TokenSigner:
             raise BadToken("reading hop is malformed")
         self._reading.unsign(f"{step}:{pixel_token}{_SEP}{signature}")
         return int(step)
+
+    def protected_token(self, message_id: int, recipient: int | None = None) -> str:
+        payload = str(message_id) if recipient is None else f"{message_id}_{recipient}"
+        return self._protected.sign(payload)
+
+    def verify_protected(self, token: str) -> ProtectedClaim:
+        payload = self._protected.unsign(token)
+        message, _, recipient = payload.partition("_")
+        return ProtectedClaim(_number(message), _number(recipient) if recipient else None)
+
+    def view_nonce(self, token: str) -> str:
+        """The nonce of the reading page's Show button: it names the page's token and when it was served."""
+        # itsdangerous signs "token.time.signature": the form carries what follows the token.
+        return self._view_nonce.sign(token).decode("ascii")[len(token) + 1:]
+
+    def verify_view_nonce(self, token: str, nonce: str, max_age: int) -> None:
+        """Raise BadToken unless `nonce` was made for `token` within `max_age` seconds."""
+        try:
+            self._view_nonce.unsign(f"{token}{_SEP}{nonce}", max_age=max_age)
+        except (BadSignature, UnicodeError):
+            raise BadToken("the view nonce is not this page's, or too old") from None
 
     def verify_pixel(self, token: str) -> PixelClaim:
         payload = self._pixel.unsign(token)

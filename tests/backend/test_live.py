@@ -244,7 +244,7 @@ def test_quiet_hours_hold_popups_and_summarise_them_when_they_end(server, client
         with app.app_context():
             assert release_held(_user_id(services, email)) == 2
         summary = live.next()
-    assert summary["type"] == "summary" and summary["counts"] == {"open": 1, "click": 1, "reply": 0}
+    assert summary["type"] == "summary" and summary["counts"] == {"open": 1, "click": 1, "reply": 0, "view": 0}
     assert summary["popup"]["body"] == "1 open, 1 click on 1 message"
 
 

@@ -69,6 +69,7 @@ def _from_http(exc: HTTPException) -> ApiError:
     if exc.code == 405:
         return ApiError(405, "method_not_allowed", f"{where} is not allowed")
     if exc.code == 413:
-        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        # A route may accept more than the app's default (api/routes.py, Route.max_body).
+        limit = request.max_content_length or current_app.config["MAX_CONTENT_LENGTH"]
         return ApiError(413, "body_too_large", f"request body is over the limit of {limit} bytes")
     return ApiError(exc.code or 500, "http_error", exc.description or exc.name)

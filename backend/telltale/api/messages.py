@@ -6,8 +6,19 @@ from datetime import UTC, datetime
 from ..store import messages as queries
 from ..store.models import Event, Message
 from ..store.sender_views import record_sender_view
+from . import protected
 from .errors import not_found
-from .schemas import EventOut, LinkOut, MessageCreated, MessageDetail, MessageIn, MessageOut, MessagePage, TrackedLink
+from .schemas import (
+    EventOut,
+    LinkOut,
+    MessageCreated,
+    MessageDetail,
+    MessageIn,
+    MessageOut,
+    MessagePage,
+    ProtectedMessageIn,
+    TrackedLink,
+)
 
 # The hop of the reading chain (tracking/hotpath.py) a client reached: the message was still open
 # on its screen at that mark (1, 3 and 9 s by default). ContactMonkey's buckets.
@@ -42,7 +53,15 @@ def create(call) -> tuple[MessageCreated, int]:
         created.recipient_pixel_urls = [
             f"{base}/p/{signer.pixel_token(message.id, i)}.gif" for i in range(len(body.recipients))
         ]
+    if isinstance(body, ProtectedMessageIn):
+        created.protected = protected.protect(call, message, body.protected, now)
     return created, 201
+
+
+def create_protected(call) -> tuple[MessageCreated, int]:
+    """The same registration, its body kept on the server (api/protected.py): one request, so a Send
+    either registers the message with its body or nothing at all."""
+    return create(call)
 
 
 def index(call) -> tuple[MessagePage, int]:
@@ -58,7 +77,8 @@ def index(call) -> tuple[MessagePage, int]:
 def show(call, message_id: int) -> tuple[MessageDetail, int]:
     message = _owned(call, message_id)
     events = queries.events_of(call.session, message.id)
-    return MessageDetail(**_out(message).model_dump(), events=[_event(e) for e in events]), 200
+    return MessageDetail(**_out(message).model_dump(), events=[_event(e) for e in events],
+                         protection=protected.protection_out(call, message)), 200
 
 
 def change(call, message_id: int) -> tuple[MessageOut, int]:

@@ -5,13 +5,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from pydantic import BaseModel, ValidationError
 
 from ..accounts.credentials import find_token
 from ..services import Services, services
 from ..store.models import User
-from . import accounts, dashboard, messages, pairing, push, recipients, settings, tokens
+from . import accounts, dashboard, messages, pairing, protected, push, recipients, settings, tokens
+from . import receipts as receipts_api
 from .errors import ApiError, from_path_validation, from_validation
 from .schemas import (
     AccountList,
@@ -31,12 +32,16 @@ from .schemas import (
     MessageQuery,
     PairIn,
     PairOut,
+    ProtectedMessageIn,
+    ProtectionOut,
+    ProtectionPut,
     PushKeyOut,
     PushSubscriptionIn,
     PushSubscriptionList,
     PushSubscriptionOut,
     PushSubscriptionPath,
     PushTestOut,
+    RecipientIndexPath,
     RecipientList,
     RecipientOut,
     RecipientPath,
@@ -48,15 +53,18 @@ from .schemas import (
     TokenPath,
     UnlinkOut,
 )
+from .schemas.receipts import ReceiptOut
 
 PREFIX = "/api/v1"
+# A protected message's HTML may be 2 MiB once cleaned; sent as JSON, with images as base64 parts, more.
+PROTECTED_REQUEST_BYTES = 4 * 1024 * 1024
 # What each error status means, for the document; which routes answer which is Route.errors.
 ERRORS = {
     "400": "Malformed body, or a pairing code that is unknown, used or expired",
     "401": "Missing or bad API token",
     "404": "No such message, token, account or recipient for this user, or an id out of range",
-    "409": "The server's owner has not set up that provider",
-    "413": "Body too large",
+    "409": "The server's owner has not set up that provider, or a protected message is already withdrawn or expired",
+    "413": "Body too large (for a protected message: its HTML over 2 MiB once cleaned, inline images included)",
     "415": "Body is not JSON",
     "422": "A field has a bad value",
     "429": "Too many requests: wait the seconds the Retry-After header says",
@@ -76,6 +84,8 @@ class Route:
     auth: bool = True
     path_params: type[BaseModel] | None = None
     conflicts: bool = False
+    # A larger request body than TELLTALE_MAX_BODY_BYTES this route accepts (a protected message's HTML).
+    max_body: int | None = None
 
     @property
     def errors(self) -> list[str]:
@@ -98,6 +108,10 @@ ROUTES = [
     Route("POST", "/pair", pairing.pair, "Trade a pairing code for an API token", PairIn, response=PairOut, auth=False),
     Route("POST", "/messages", messages.create, "Register a message and get its signed pixel and link URLs",
           MessageIn, response=MessageCreated, status=201),
+    # A route of its own for the larger body: ordinary registrations keep TELLTALE_MAX_BODY_BYTES.
+    Route("POST", "/messages/protected", messages.create_protected,
+          "Register a protected message: its body is kept here, sealed, and the mail carries a teaser with a link",
+          ProtectedMessageIn, response=MessageCreated, status=201, max_body=PROTECTED_REQUEST_BYTES),
     Route("GET", "/messages", messages.index, "List messages, newest first", query=MessageQuery, response=MessagePage),
     Route("GET", "/messages/<int:message_id>", messages.show, "Read a message with its events", response=MessageDetail,
           path_params=MessagePath),
@@ -108,6 +122,18 @@ ROUTES = [
     Route("POST", "/messages/<int:message_id>/sender-views", messages.sender_viewed,
           "Report that the sender viewed the message: hits around that moment are theirs", SenderViewIn,
           response=MessageOut, path_params=MessagePath),
+    Route("GET", "/messages/<int:message_id>/receipt", receipts_api.show,
+          "A signed, timestamped receipt of the message's counted opens and clicks, to check offline",
+          response=ReceiptOut, path_params=MessagePath),
+    Route("POST", "/messages/<int:message_id>/withdraw", protected.withdraw,
+          "Withdraw a protected message: its stored body is deleted and its page says it was withdrawn",
+          response=ProtectionOut, path_params=MessagePath),
+    Route("PUT", "/messages/<int:message_id>/protection", protected.change,
+          "Set a protected message's expiry: an absolute time, hours after the first view by a person, or none",
+          ProtectionPut, response=ProtectionOut, path_params=MessagePath, conflicts=True),
+    Route("POST", "/messages/<int:message_id>/recipients/<int:index>/revoke", protected.revoke,
+          "Revoke one recipient's reading URL of a protected message; the others still read it",
+          response=ProtectionOut, path_params=RecipientIndexPath),
     Route("GET", "/settings", settings.show, "Read notification settings", response=SettingsOut),
     Route("PATCH", "/settings", settings.change,
           "Change time zone, re-open period, quiet hours, digest or popups after a reply", SettingsPatch,
@@ -182,6 +208,8 @@ def _view(route: Route):
             params = _parse_path(route.path_params, params)
         # Read the body before the transaction opens, so a slow client holds no connection; judge it
         # only after the caller is known, so strangers learn nothing about the API but "401".
+        if route.max_body:
+            request.max_content_length = max(route.max_body, current_app.config["MAX_CONTENT_LENGTH"] or 0)
         raw = request.get_data(cache=False) if route.body else b""
         with svc.sessions.begin() as session:
             token = _caller_token(session) if route.auth else None

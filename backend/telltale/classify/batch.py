@@ -19,7 +19,8 @@ from .enrich import Enrichment
 from .forwards import FORWARD_MARKUP_REASON, FORWARD_REASON, looks_forwarded
 from .rows import event_row, hit_of, unenriched
 
-KINDS = frozenset({"open", "click", "forward"})
+# "view": a reader pressed Show on a protected message's page (protected/).
+KINDS = frozenset({"open", "click", "forward", "view"})
 # A hop of the reading chain: not an event of its own, a note on the open before it.
 READ = "read"
 MAX_READING_STEP = 9
@@ -110,7 +111,7 @@ class _Batch:
             self._burst(message, hit, verdict)
         if hit.kind == "click":
             self.clicks[message.id][hit.link_index] = Click(hit.at, hit.link_index)
-        else:
+        elif hit.kind != "view":
             self.seen_open.add(message.id)
         if hit.kind == "forward" and counts(row["source"]):
             row["forwarded"] = True
@@ -134,7 +135,13 @@ class _Batch:
             opened=message.opened or message.id in self.seen_open,
         )
         # The forward image is an image like the pixel: judge who loaded it as an open.
-        verdict = self.classify(replace(hit, kind="open") if hit.kind == "forward" else hit, context)
+        judged = replace(hit, kind="open") if hit.kind == "forward" else hit
+        if hit.kind == "view":
+            # A view is a reader following the mail's link and pressing a button: judged as a click
+            # (scanners follow links with browsers' names), but no link of the message's burst.
+            judged = replace(hit, kind="click", link_index=None)
+            context = replace(context, recent_clicks=(), link_count=0, decoy_index=None)
+        verdict = self.classify(judged, context)
         return verdict, event_row(record, hit, message.id, verdict, self.describe(hit, verdict), self.store_full_ip)
 
     def _burst(self, message: MessageContext, hit: Hit, verdict: Verdict) -> None:

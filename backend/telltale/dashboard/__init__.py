@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFProtect
 from ..keyring import load_or_create_keys
 from ..services import Services
 from . import best_time, export, messages, pages, phone, recipients, reports, team
+from . import receipts as receipt_pages
 from .signin import EXTENSION_KEY, LoginLinks
 
 SESSION_DAYS = 14
@@ -53,6 +54,9 @@ def blueprint() -> Blueprint:
     bp.add_url_rule("/messages/<int:message_id>/switch", "switch", messages.switch, methods=["POST"])
     bp.add_url_rule("/messages/<int:message_id>/tags", "tags", messages.tags, methods=["POST"])
     bp.add_url_rule("/messages/<int:message_id>/delete", "delete", messages.delete, methods=["POST"])
+    bp.add_url_rule("/messages/<int:message_id>/withdraw", "withdraw", messages.withdraw, methods=["POST"])
+    bp.add_url_rule("/messages/<int:message_id>/receipt", "receipt", receipt_pages.page)
+    bp.add_url_rule("/messages/<int:message_id>/receipt.json", "receipt_json", receipt_pages.download)
     bp.add_url_rule("/recipients", "recipients", recipients.index)
     bp.add_url_rule("/recipients/<path:address>", "recipient", recipients.show)
     bp.add_url_rule("/best-time", "best_time", best_time.index)

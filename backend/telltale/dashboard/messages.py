@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import abort, redirect, render_template, request, url_for
@@ -12,6 +12,7 @@ from ..counting import counts
 from ..live.events import place
 from ..services import services
 from ..store import messages as queries
+from ..store import protected as protections
 from ..store.models import Event, Message, User
 from .signin import signed_in
 
@@ -67,8 +68,9 @@ def show(user: User, message_id: int):
         message = _owned(db, user, message_id)
         events = [_event(event, zone) for event in queries.events_of(db, message.id)]
         summary = _summary(message, zone)
+        protection = _protection(db, message.id, zone)
     return render_template("dashboard/message.html", user=user, message=summary, events=events,
-                           set_apart=sum(not e["counted"] for e in events), zone=zone.key)
+                           set_apart=sum(not e["counted"] for e in events), zone=zone.key, protection=protection)
 
 
 @signed_in
@@ -89,6 +91,29 @@ def tags(user: User, message_id: int):
     with services().sessions.begin() as db:
         queries.set_tags(_owned(db, user, message_id), names)
     return redirect(url_for("dashboard.message", message_id=message_id), code=303)
+
+
+@signed_in
+def withdraw(user: User, message_id: int):
+    """Withdraw a protected message: its body is deleted and its page says so (as the API's withdraw)."""
+    with services().sessions.begin() as db:
+        _owned(db, user, message_id)
+        protection = protections.protection_of(db, message_id)
+        if protection is None:
+            abort(404)
+        protections.withdraw(db, protection, datetime.now(UTC))
+    return redirect(url_for("dashboard.message", message_id=message_id), code=303)
+
+
+def _protection(db, message_id: int, zone: ZoneInfo) -> dict | None:
+    protection = protections.protection_of(db, message_id)
+    if protection is None:
+        return None
+    standing = protections.standing(protection, datetime.now(UTC))
+    ends = protections.ends_at(protection)
+    return {"state": standing.state, "since": standing.since and standing.since.astimezone(zone),
+            "ends_at": ends and ends.astimezone(zone), "after_view_hours": protection.expires_after_view_hours,
+            "views": protection.views or 0, "revoked": len(protections.revocations(db, message_id))}
 
 
 @signed_in

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 COALESCE_SECONDS = 60
 THREAD_POPUPS_PER_DAY = 5
-ALWAYS_WORTH_IT = frozenset({"click", "reply"})
+# A view of a protected message is a reader asking to read it: news every time, like a click.
+ALWAYS_WORTH_IT = frozenset({"click", "reply", "view"})
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ import redis
 
 from .policy import COALESCE_SECONDS, THREAD_POPUPS_PER_DAY
 
-KINDS = ("open", "click", "reply")
+KINDS = ("open", "click", "reply", "view")
 _PREFIX = "telltale:popup:"
 
 # For each event in turn (KEYS: its thread's window and day keys; ARGV: the window's seconds, the
 # daily cap, then popup id, kind and worthiness per event), one reply: {id, fresh(1/0), open,
-# click, reply} for a popup to show or update; {} for none; {"capped"} when the thread has had
+# click, reply, view} for a popup to show or update; {} for none; {"capped"} when the thread has had
 # its popups for today. One call for a whole batch of events, in order.
 _COALESCE = """
 local out = {}
@@ -39,8 +39,8 @@ for e = 1, #KEYS / 2 do
   if id then
     redis.call('HINCRBY', window, kind, 1)
     redis.call('EXPIRE', window, ARGV[1])
-    local t = redis.call('HMGET', window, 'open', 'click', 'reply')
-    out[e] = {id, fresh, t[1] or '0', t[2] or '0', t[3] or '0'}
+    local t = redis.call('HMGET', window, 'open', 'click', 'reply', 'view')
+    out[e] = {id, fresh, t[1] or '0', t[2] or '0', t[3] or '0', t[4] or '0'}
   elseif not out[e] then
     out[e] = {}
   end
@@ -85,7 +85,7 @@ def coalesce(conn: redis.Redis, events: list[Event]) -> list[Popup | None]:
 
 
 def _popup_of(reply) -> Popup | None:
-    if len(reply) < 5:
+    if len(reply) < 2 + len(KINDS):
         return None
     counts = [int(value) for value in reply[2:]]
     return Popup(reply[0].decode(), reply[1] == b"1", dict(zip(KINDS, counts, strict=True)))

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-VERBS = {"open": "opened", "click": "clicked a link in", "reply": "replied to"}
-NOUNS = {"open": ("open", "opens"), "click": ("click", "clicks"), "reply": ("reply", "replies")}
+# "view": a reader pressed Show on a protected message's page (protected/).
+VERBS = {"open": "opened", "click": "clicked a link in", "reply": "replied to", "view": "viewed the protected message"}
+NOUNS = {"open": ("open", "opens"), "click": ("click", "clicks"), "reply": ("reply", "replies"), "view": ("view", "views")}
 
 
 def ordinal(n: int) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Select, Text, cast, delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from .models import Event, Link, Message, MessageTag
+from .models import Event, Link, Message, MessageTag, ProtectedBody
 
 # Each state as a condition, in the order a message moves through them.
 STATE_CONDITIONS = {
@@ -93,6 +93,8 @@ def set_tags(message: Message, tags: Sequence[str]) -> None:
 def remove_message(session: Session, message: Message) -> None:
     # Delete events explicitly too: a SQLite opened without foreign keys must not keep them.
     session.execute(delete(Event).where(Event.message_id == message.id))
+    # A protected body is the message's text: it goes with it, whatever the foreign keys do.
+    session.execute(delete(ProtectedBody).where(ProtectedBody.message_id == message.id))
     session.delete(message)
 
 

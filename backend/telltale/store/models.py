@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -291,3 +292,42 @@ class TeamInvite(Base):
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column()
+
+
+class Protection(Base):
+    """A protected message (protected/): its body is kept here, sealed, and the mail carries a link to it.
+
+    The body lives in ProtectedBody, a row of its own, so withdrawing or expiring deletes it outright.
+    """
+
+    __tablename__ = "protections"
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column()
+    # The sender's absolute expiry, and the hours after the first counted view (a person's) it may last.
+    expires_at: Mapped[datetime | None] = mapped_column(index=True)
+    expires_after_view_hours: Mapped[int | None] = mapped_column(Integer)
+    # Set by the worker from the first counted view; with the hours above it gives view_expires_at.
+    first_view_at: Mapped[datetime | None] = mapped_column()
+    view_expires_at: Mapped[datetime | None] = mapped_column(index=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column()
+    views: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class ProtectedBody(Base):
+    """The sanitized HTML (inline images included), sealed with AES-GCM under the instance's content key."""
+
+    __tablename__ = "protected_bodies"
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("protections.message_id", ondelete="CASCADE"), primary_key=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ProtectedRevocation(Base):
+    """One recipient's reading URL no longer opens the message; the others still do."""
+
+    __tablename__ = "protected_revocations"
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("protections.message_id", ondelete="CASCADE"), primary_key=True)
+    recipient: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revoked_at: Mapped[datetime] = mapped_column()

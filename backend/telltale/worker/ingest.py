@@ -25,6 +25,7 @@ from ..services import Services, services
 from ..store.contexts import message_contexts, tracked_messages
 from ..store.counters import bump_counters
 from ..store.events import insert_new_events, note_readings, notification_preferences, set_aside_clicks
+from ..store.protected import note_views
 from .publish import preferences, publish
 
 log = logging.getLogger(__name__)
@@ -161,7 +162,10 @@ def _write(session: Session, judged: Judged) -> tuple[list[dict], set[str]]:
         set_aside_clicks(session, burst.message_id, burst.start, burst.end, "scanner", reason)
     new = insert_new_events(session, rows)
     fresh = [row for row in rows if row["id"] in new]
-    bump_counters(session, [row for row in fresh if counts(row["source"], row["repeat"])], judged.new_readers)
+    counted = [row for row in fresh if counts(row["source"], row["repeat"])]
+    bump_counters(session, counted, judged.new_readers)
+    # A person's view of a protected message counts, and its first starts the after-view expiry.
+    note_views(session, [row for row in counted if row["kind"] == "view"])
     # After the insert: a reading can follow its open in the same chunk.
     note_readings(session, judged.readings, READING_WINDOW)
     return fresh, new

@@ -129,6 +129,14 @@ def to_phones(svc: Services, notices: list[Notice]) -> None:
         log.warning("%d phone notifications not sent, Redis refused the job: %s", len(notices), exc)
 
 
+def _viewer(row: dict, message: Any) -> str | None:
+    """Who viewed a protected message: its reading URL names the recipient (a shared URL names nobody)."""
+    index = row.get("recipient")
+    if row["kind"] == "view" and isinstance(index, int) and 0 <= index < len(message.recipients):
+        return message.recipients[index]
+    return None
+
+
 def _popup(svc: Services, pending: list[popups.Event], event: dict, row: dict, message: Any, prefs: Preferences,
            previous_open_at: datetime | None, replied: bool, now: datetime) -> Finish | None:
     """Add the popup decision for `event` to `pending`; None when there is nothing to decide."""
@@ -144,7 +152,7 @@ def _popup(svc: Services, pending: list[popups.Event], event: dict, row: dict, m
         return None
     thread = message.thread_ref or f"m{message.id}"
     pending.append(popups.Event(message.user_id, thread, f"{message.id}-{row['id']}", row["kind"], worthy))
-    title = text.title(row["kind"], message.recipients, message.subject, row.get("from"))
+    title = text.title(row["kind"], message.recipients, message.subject, row.get("from") or _viewer(row, message))
 
     def finish(popup: popups.Popup | None) -> None:
         if popup is not None:

@@ -19,7 +19,7 @@ from sqlalchemy import exc as db_errors
 
 from .. import queue
 from ..services import Services
-from . import digests, replies
+from . import digests, protected, replies
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY = 5.0
@@ -109,6 +109,7 @@ def sweep(svc: Services) -> None:
     try:
         digests.check_due_digests(svc)
         replies.enqueue_due_polls(svc)
+        protected.check_expired(svc)
     except (redis.RedisError, db_errors.OperationalError, db_errors.InterfaceError) as exc:
         # Digests and mailbox polls wait for the next sweep; an outage must not stop the sweeper thread.
         log.warning("digest and reply checks skipped: %s", exc)

@@ -6,12 +6,10 @@ share; every public name is re-exported here, so `from .schemas import MessageIn
 from __future__ import annotations
 
 from .accounts import AccountList, AccountOut, AccountPath, LinkIn, LinkUrlOut, Provider, UnlinkOut
-from .common import MAX_ID, PRINTABLE, Address, Id, Strict
+from .common import EARLIEST, LATEST, MAX_ID, PRINTABLE, Address, Id, Moment, Strict
 from .dashboard import DashboardLinkOut
 from .errors import ErrorBody, ErrorOut
 from .messages import (
-    EARLIEST,
-    LATEST,
     EventOut,
     LinkOut,
     MessageCreated,
@@ -22,7 +20,7 @@ from .messages import (
     MessagePatch,
     MessagePath,
     MessageQuery,
-    Moment,
+    ProtectedMessageIn,
     Recipient,
     Ref,
     SenderViewIn,
@@ -34,6 +32,16 @@ from .messages import (
     TrackedLink,
 )
 from .pairing import PairIn, PairingCode, PairOut
+from .protected import (
+    InlineImage,
+    ProtectedCreated,
+    ProtectedIn,
+    ProtectionOut,
+    ProtectionPut,
+    ReadingUrl,
+    RecipientIndexPath,
+    RevokedOut,
+)
 from .push import (
     B64URL,
     AppriseIn,
@@ -64,7 +72,7 @@ __all__ = [
     "TokenList", "TokenOut", "TokenPath",
     # messages
     "EARLIEST", "LATEST", "EventOut", "LinkOut", "MessageCreated", "MessageDetail", "MessageIn", "MessageOut",
-    "MessagePage", "MessagePatch", "MessagePath", "MessageQuery", "Moment", "Recipient", "Ref", "SenderViewIn",
+    "MessagePage", "MessagePatch", "MessagePath", "MessageQuery", "ProtectedMessageIn", "Moment", "Recipient", "Ref", "SenderViewIn",
     "State", "Subject", "Tag", "Tags", "TargetUrl", "TrackedLink",
     # settings
     "ZONES", "ClockTime", "Digest", "Minutes", "QuietHours", "SettingsOut", "SettingsPatch", "ZoneName",
@@ -72,6 +80,9 @@ __all__ = [
     "AccountList", "AccountOut", "AccountPath", "LinkIn", "LinkUrlOut", "Provider", "UnlinkOut",
     # dashboard
     "DashboardLinkOut",
+    # protected
+    "InlineImage", "ProtectedCreated", "ProtectedIn", "ProtectionOut", "ProtectionPut", "ReadingUrl",
+    "RecipientIndexPath", "RevokedOut",
     # recipients
     "Interest", "RecipientList", "RecipientOut", "RecipientPath", "RecipientQuery",
     # push

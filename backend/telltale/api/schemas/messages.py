@@ -1,14 +1,15 @@
 """/api/v1/messages: registering a message, listing and reading them with their events, changing them."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from ...errors import BadTarget
 from ...targets import MAX_TARGET_LENGTH, validate_target
-from .common import PRINTABLE, Address, Id, Strict
+from .common import PRINTABLE, Address, Id, Moment, Strict
+from .protected import ProtectedCreated, ProtectedIn, ProtectionOut
 
 State = Literal["untracked", "sent", "opened", "clicked", "replied"]
 # PostgreSQL cannot store NUL in text, and no address, reference or subject needs one.
@@ -33,18 +34,6 @@ TargetUrl = Annotated[
           description="An absolute http(s) URL with a host"),
     AfterValidator(_target),
 ]
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(3000, 1, 1, tzinfo=UTC)
-
-
-def _plausible(moment: datetime) -> datetime:
-    # Far years overflow the conversion to UTC or the windows computed around a moment.
-    if not EARLIEST <= moment < LATEST:
-        raise ValueError(f"{moment.isoformat()} is out of range: use a time from 1970 to 2999 (UTC)")
-    return moment
-
-
-Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
 
 
 class MessageIn(Strict):
@@ -66,6 +55,12 @@ class MessageIn(Strict):
     decoy: bool = Field(default=False, description="Also issue a link for an invisible decoy: only machines follow it")
 
 
+class ProtectedMessageIn(MessageIn):
+    protected: ProtectedIn = Field(
+        description="Keep the body on this server and send a teaser with a link to read it: it can be withdrawn, "
+                    "expire, or be revoked for one recipient (README, Protected messages)")
+
+
 class TrackedLink(BaseModel):
     url: str
     tracked_url: str
@@ -79,6 +74,8 @@ class MessageCreated(BaseModel):
     links: list[TrackedLink]
     recipient_pixel_urls: list[str] | None = None
     decoy_url: str | None = None
+    protected: ProtectedCreated | None = Field(default=None, description="For a protected message: the reading "
+                                                                         "URLs and the teaser the mail carries")
 
 
 class MessagePatch(Strict):
@@ -143,7 +140,8 @@ class MessageOut(BaseModel):
 
 class EventOut(BaseModel):
     id: str
-    kind: Literal["open", "click", "forward", "reply"]
+    kind: Literal["open", "click", "forward", "reply", "view"] = Field(
+        description="`view`: a reader pressed Show on a protected message's page")
     at: datetime
     source: str
     reason: str
@@ -170,6 +168,8 @@ class EventOut(BaseModel):
 
 class MessageDetail(MessageOut):
     events: list[EventOut]
+    protection: ProtectionOut | None = Field(default=None, description="For a protected message: whether it can "
+                                                                       "still be read, its expiry, views, revocations")
 
 
 class MessagePage(BaseModel):
