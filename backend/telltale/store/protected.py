@@ -38,6 +38,15 @@ def protection_of(session: Session, message_id: int) -> Protection | None:
     return session.get(Protection, message_id)
 
 
+def states_of(session: Session, message_ids: list[int], now: datetime) -> dict[int, str]:
+    """Whether each of these messages that is protected can be read now ("available", "withdrawn" or
+    "expired"), in one query: a page of the message list shows it beside each."""
+    if not message_ids:
+        return {}
+    rows = session.scalars(select(Protection).where(Protection.message_id.in_(message_ids)))
+    return {protection.message_id: standing(protection, now).state for protection in rows}
+
+
 def sealed_body(session: Session, message_id: int) -> bytes | None:
     return session.scalar(select(ProtectedBody.sealed).where(ProtectedBody.message_id == message_id))
 
@@ -124,11 +133,18 @@ def note_views(session: Session, rows: Iterable[dict]) -> int:
 
 
 def purge_expired(session: Session, now: datetime) -> int:
-    """Delete the bodies of messages past either expiry; return how many went."""
-    expired = select(Protection.message_id).where(
-        or_(Protection.expires_at <= now, Protection.view_expires_at <= now)
-    )
-    return session.execute(delete(ProtectedBody).where(ProtectedBody.message_id.in_(expired))).rowcount
+    """Delete the bodies of messages past either expiry; return how many went.
+
+    Looked for first, and written only when some are due: a sweep with nothing to purge (nearly
+    every one) then takes no write lock, which on SQLite would queue behind the hits being stored.
+    """
+    due = list(session.scalars(
+        select(ProtectedBody.message_id).join(Protection, Protection.message_id == ProtectedBody.message_id)
+        .where(or_(Protection.expires_at <= now, Protection.view_expires_at <= now))
+    ))
+    if not due:
+        return 0
+    return session.execute(delete(ProtectedBody).where(ProtectedBody.message_id.in_(due))).rowcount
 
 
 def _view_expiry(first_view_at: datetime | None, hours: int | None) -> datetime | None:
