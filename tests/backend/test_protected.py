@@ -148,6 +148,20 @@ def test_withdrawing_deletes_the_body_and_the_page_says_so(client, ana, services
     assert shown(client, ana, created["id"])["protection"]["state"] == "withdrawn"
 
 
+def test_the_message_list_tells_protected_messages_and_their_state(client, ana):
+    created = protect(client, ana)
+    ordinary = client.post("/api/v1/messages", json={"subject": "plain", "recipients": ["bo@example.test"]},
+                           headers=ana).json
+    listed = {item["id"]: item for item in client.get("/api/v1/messages", headers=ana).json["items"]}
+    assert listed[created["id"]]["protected"] == "available" and listed[ordinary["id"]]["protected"] is None
+    client.post(f"/api/v1/messages/{created['id']}/withdraw", headers=ana)
+    listed = {item["id"]: item for item in client.get("/api/v1/messages", headers=ana).json["items"]}
+    assert listed[created["id"]]["protected"] == "withdrawn"
+    # A change made from the popup answers the row as the list draws it, its state included.
+    muted = client.patch(f"/api/v1/messages/{created['id']}", json={"notify": False}, headers=ana).json
+    assert muted["protected"] == "withdrawn"
+
+
 def test_forged_and_other_purpose_tokens_find_nothing(client, ana, services):
     created = protect(client, ana)
     token = path_of(created["protected"]["url"]).removeprefix("/m/")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ..store import messages as queries
+from ..store import protected as protections
 from ..store.models import Event, Message
 from ..store.sender_views import record_sender_view
 from . import protected
@@ -71,13 +72,14 @@ def index(call) -> tuple[MessagePage, int]:
     )
     more = len(rows) > query.limit
     rows = rows[: query.limit]
-    return MessagePage(items=[_out(m) for m in rows], next_before=rows[-1].id if more else None), 200
+    states = protections.states_of(call.session, [m.id for m in rows], datetime.now(UTC))
+    return MessagePage(items=[_out(m, states.get(m.id)) for m in rows], next_before=rows[-1].id if more else None), 200
 
 
 def show(call, message_id: int) -> tuple[MessageDetail, int]:
     message = _owned(call, message_id)
     events = queries.events_of(call.session, message.id)
-    return MessageDetail(**_out(message).model_dump(), events=[_event(e) for e in events],
+    return MessageDetail(**_with_state(call, message).model_dump(), events=[_event(e) for e in events],
                          protection=protected.protection_out(call, message)), 200
 
 
@@ -90,7 +92,7 @@ def change(call, message_id: int) -> tuple[MessageOut, int]:
         if value is not None or name in ("client_ref", "thread_ref"):
             setattr(message, name, value)
     call.session.flush()
-    return _out(message), 200
+    return _with_state(call, message), 200
 
 
 def sender_viewed(call, message_id: int) -> tuple[MessageOut, int]:
@@ -98,7 +100,7 @@ def sender_viewed(call, message_id: int) -> tuple[MessageOut, int]:
     viewed_at = call.body.at or datetime.now(UTC)
     record_sender_view(call.session, message, viewed_at)
     call.session.flush()
-    return _out(message), 200
+    return _with_state(call, message), 200
 
 
 def remove(call, message_id: int) -> tuple[None, int]:
@@ -113,7 +115,7 @@ def _owned(call, message_id: int) -> Message:
     return message
 
 
-def _out(message: Message) -> MessageOut:
+def _out(message: Message, protected_state: str | None = None) -> MessageOut:
     return MessageOut(
         id=message.id,
         subject=message.subject,
@@ -135,7 +137,13 @@ def _out(message: Message) -> MessageOut:
         first_reply_at=message.first_reply_at,
         account=message.account,
         links=[LinkOut(index=link.position, url=link.url, clicks=link.clicks) for link in message.links],
+        protected=protected_state,
     )
+
+
+def _with_state(call, message: Message) -> MessageOut:
+    """One message as the list shows it, its protection's state included."""
+    return _out(message, protections.states_of(call.session, [message.id], datetime.now(UTC)).get(message.id))
 
 
 def _event(event: Event) -> EventOut:

@@ -1,6 +1,6 @@
 // Answers to content scripts and extension pages (the protocol is in common/protocol.js).
 import { ApiError, pairedApi } from "../common/api.js";
-import { BACKEND_REGISTER_DEADLINE_MS } from "../common/protocol.js";
+import { BACKEND_PROTECT_DEADLINE_MS, BACKEND_REGISTER_DEADLINE_MS } from "../common/protocol.js";
 import { readSettings } from "../common/storage.js";
 import { abandon } from "./abandoned.js";
 import * as live from "./live.js";
@@ -15,20 +15,26 @@ async function api() {
 // The account is a help for finding replies, never a reason to send untracked: a server that
 // refuses it (one older than the field, or an address it will not take) is asked again without it,
 // within what is left of the deadline.
-export async function registerMessage(paired, message) {
+export async function registerMessage(paired, message, { protect = false } = {}) {
   const started = Date.now();
+  const deadline = protect ? BACKEND_PROTECT_DEADLINE_MS : BACKEND_REGISTER_DEADLINE_MS;
+  const send = (body, ms) => (protect ? paired.registerProtected(body, ms) : paired.register(body, ms));
   try {
-    return await paired.register(message, BACKEND_REGISTER_DEADLINE_MS);
+    return await send(message, deadline);
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 422 && error.field === "account" && message.account)) throw error;
     const { account, ...without } = message;
     console.info(`Telltale: the server refused the account ${account} (${error.message}); registered without it`);
-    return paired.register(without, Math.max(1, BACKEND_REGISTER_DEADLINE_MS - (Date.now() - started)));
+    return send(without, Math.max(1, deadline - (Date.now() - started)));
   }
 }
 
 const HANDLERS = {
   register: async ({ message }) => ({ registration: await registerMessage(await api(), message) }),
+  "register-protected": async ({ message }) => ({
+    registration: await registerMessage(await api(), message, { protect: true }),
+  }),
+  withdraw: async ({ messageId }) => ({ protection: await (await api()).withdraw(messageId) }),
   abandon: async ({ message }) => {
     await abandon(message);
     return {};

@@ -60,6 +60,15 @@ export class Api {
     return this.call("POST", "/messages", { body: message, deadlineMs });
   }
 
+  registerProtected(message, deadlineMs) {
+    return this.call("POST", "/messages/protected", { body: message, deadlineMs });
+  }
+
+  // Withdraw a protected message for good: its stored body is deleted and its page says so.
+  withdraw(messageId) {
+    return this.call("POST", `/messages/${messageId}/withdraw`);
+  }
+
   change(messageId, fields) {
     return this.call("PATCH", `/messages/${messageId}`, { body: fields });
   }

@@ -2,7 +2,7 @@
 // follow the backend's popup text (backend/telltale/notify/text.py) so that a line in the popup
 // reads like the desktop notification it came with.
 
-const VERBS = { open: "opened", click: "clicked a link in", reply: "replied to", forward: "forwarded" };
+const VERBS = { open: "opened", click: "clicked a link in", reply: "replied to", forward: "forwarded", view: "viewed the protected message" };
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;

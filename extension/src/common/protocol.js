@@ -5,6 +5,9 @@
 //   register      {message}                     -> {registration}  POST /messages; message.account,
 //                                                                    the mailbox it is sent from, is
 //                                                                    dropped if the server refuses it
+//   register-protected {message}                -> {registration}  POST /messages/protected (message.protected
+//                                                                    holds the body), as register
+//   withdraw      {messageId}                   -> {protection}    POST /messages/<id>/withdraw
 //   abandon       {message}                     -> {}              a registration given up at Send
 //   discard       {messageId, message}          -> {}              DELETE /messages/<id>, or abandon
 //   report-refs   {messageId, client_ref?, thread_ref?} -> {}     PATCH /messages/<id>
@@ -16,7 +19,7 @@
 //   live-status   {}                            -> {connected, lastEventId}
 
 export const REQUESTS = Object.freeze([
-  "register", "abandon", "discard", "report-refs", "sender-view", "change", "messages", "message", "reconnect",
+  "register", "register-protected", "withdraw", "abandon", "discard", "report-refs", "sender-view", "change", "messages", "message", "reconnect",
   "live-status",
 ]);
 
@@ -25,6 +28,10 @@ export const REGISTER_DEADLINE_MS = 1500;
 // The service worker's own deadline for the backend's answer to "register": shorter, so that its
 // answer, even a refusal, still reaches the compose within REGISTER_DEADLINE_MS.
 export const BACKEND_REGISTER_DEADLINE_MS = REGISTER_DEADLINE_MS - 200;
+// A protected message carries its whole body, images included: it may take longer to upload, and
+// the user asked for it to stay off the mail, so it is given more time before going out as written.
+export const PROTECT_DEADLINE_MS = 5000;
+export const BACKEND_PROTECT_DEADLINE_MS = PROTECT_DEADLINE_MS - 300;
 
 export class NoAnswer extends Error {}
 

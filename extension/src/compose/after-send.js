@@ -40,10 +40,16 @@ export async function confirmScheduled(compose, state, registered) {
 }
 
 // `tracking`: what the switch says afterwards, which is what the next Send does.
+// A protected message is protected again only when the user picks it again.
 function untrack(compose, state, registered, { tracking = false } = {}) {
   unregister(compose, registered);
   state.tracking = tracking;
-  if (state.switch?.isConnected) state.setSwitch(tracking);
+  const wasProtected = Boolean(registered.original);
+  if (wasProtected) state.protection = { ...state.protection, protected: tracking };
+  if (state.switch?.isConnected) {
+    state.setSwitch(tracking);
+    if (wasProtected) state.setProtect?.(tracking);
+  }
 }
 
 function gone(compose) {

@@ -29,10 +29,13 @@ import { SETTLE_MS, composeWindow, composeWindows } from "./window.js";
 // into compose windows that have none yet.
 export function start(adapter, settings) {
   const document = globalThis.document;
-  // Per compose window: {tracking, tags, phase, switch, setSwitch}; phase: see send.js.
+  // Per compose window: {tracking, protection, tags, phase, switch, setSwitch}; phase: see send.js;
+  // protection: {protected, teaser, expiresAfterViewHours} (controls.js).
   const states = new WeakMap();
   const stateOf = (root) => {
-    if (!states.has(root)) states.set(root, { tracking: settings.trackByDefault, tags: [], phase: "idle", switch: null });
+    if (!states.has(root)) {
+      states.set(root, { tracking: settings.trackByDefault, protection: { protected: false }, tags: [], phase: "idle", switch: null });
+    }
     return states.get(root);
   };
   const onSend = sendListener(adapter, settings, stateOf);
@@ -67,9 +70,14 @@ function attachControls(adapter, settings, root, state) {
     onTagsChange: (tags) => {
       state.tags = tags;
     },
+    onProtectChange: (protection) => {
+      state.protection = protection;
+      if (state.phase === "ready") state.phase = "idle";
+    },
   });
-  if (adapter.placeSwitch(root, controls.element)) Object.assign(state, { switch: controls.switchElement, setSwitch: controls.setSwitch });
-  else failSoft(`${adapter.name}: no place for the Track switch was found; Send still tracks by default`);
+  if (adapter.placeSwitch(root, controls.element)) {
+    Object.assign(state, { switch: controls.switchElement, setSwitch: controls.setSwitch, setProtect: controls.setProtect });
+  } else failSoft(`${adapter.name}: no place for the Track switch was found; Send still tracks by default`);
 }
 
 // Tell the user, once per compose, that it will go out untracked: silently untracked mail is a

@@ -1,8 +1,9 @@
 // The one part of compose that talks to the service worker (common/protocol.js): a message is
 // registered at Send and its body tracked, and a registration whose mail did not leave is given
 // up and taken out of the body again. What tracking does to the body is tracking.js, plain DOM.
-import { REGISTER_DEADLINE_MS, ask } from "../common/protocol.js";
+import { PROTECT_DEADLINE_MS, REGISTER_DEADLINE_MS, ask } from "../common/protocol.js";
 import { failSoft } from "../webmail/find.js";
+import { bodyForServer, replaceWithTeaser, restoreBody } from "./protection.js";
 import { applyTracking, removeTracking, trackableAnchors } from "./tracking.js";
 
 // Register the message `compose` holds and apply the registration to its body; answers
@@ -12,14 +13,9 @@ export async function register(adapter, settings, compose, tags) {
   const { body, root } = compose;
   const anchors = trackableAnchors(body, settings.serverUrl);
   const message = {
-    subject: adapter.subject(root),
-    recipients: adapter.recipients(root),
+    ...describe(adapter, root, tags),
     links: anchors.map((anchor) => anchor.getAttribute("href")),
-    sent_at: new Date().toISOString(),
     decoy: true,
-    ...(tags.length ? { tags } : {}),
-    ...withoutEmpty(adapter.refs(root)),
-    ...withoutEmpty({ account: accountOf(adapter, root) }),
   };
   let registration;
   try {
@@ -34,12 +30,65 @@ export async function register(adapter, settings, compose, tags) {
   return { message, registration };
 }
 
-// Take what register() answered out of the body again, leaving what the user wrote, and have the
-// server forget the registration.
-export function unregister(compose, { message, registration }) {
-  removeTracking(compose.body, registration);
+// Register a protected message: its body goes to the server, and the compose body becomes the
+// teaser with the reading link (protection.js), plus the pixel when Track is on. Throws, the body
+// as the user wrote it, if the server does not take it within PROTECT_DEADLINE_MS: the mail then
+// goes out as written (send.js), never with half of either.
+export async function registerProtected(adapter, settings, compose, { tracking, tags, protection }) {
+  const { body, root } = compose;
+  const { html, images } = await bodyForServer(body);
+  const message = {
+    ...describe(adapter, root, tags),
+    links: [],
+    tracking,
+    protected: {
+      html,
+      images,
+      ...(protection.teaser?.trim() ? { teaser: protection.teaser.trim() } : {}),
+      ...(protection.expiresAfterViewHours ? { expires_after_view_hours: protection.expiresAfterViewHours } : {}),
+    },
+  };
+  // What finds the registration again if it must be dropped: not the body, which may be large.
+  const brief = { subject: message.subject, sent_at: message.sent_at };
+  let registration;
+  try {
+    ({ registration } = await ask("register-protected", { message }, PROTECT_DEADLINE_MS));
+  } catch (error) {
+    ask("abandon", { message: brief }).catch(() => {});
+    throw error;
+  }
+  let original;
+  try {
+    original = replaceWithTeaser(body, registration.protected);
+    if (tracking) applyTracking(body, [], { ...registration, links: [] });
+  } catch (error) {
+    if (original) restoreBody(body, original);
+    ask("discard", { messageId: registration.id, message: brief }).catch(() => {});
+    throw error;
+  }
+  edited(body);
+  return { message: brief, registration, original };
+}
+
+// Take what register() or registerProtected() answered out of the body again, leaving what the
+// user wrote, and have the server forget the registration (a protected body is deleted with it).
+export function unregister(compose, { message, registration, original }) {
+  if (original) restoreBody(compose.body, original);
+  else removeTracking(compose.body, registration);
   edited(compose.body);
   ask("discard", { messageId: registration.id, message }).catch(() => {});
+}
+
+// What every registration says of the message: who it goes to, about what, from which mailbox.
+function describe(adapter, root, tags) {
+  return {
+    subject: adapter.subject(root),
+    recipients: adapter.recipients(root),
+    sent_at: new Date().toISOString(),
+    ...(tags.length ? { tags } : {}),
+    ...withoutEmpty(adapter.refs(root)),
+    ...withoutEmpty({ account: accountOf(adapter, root) }),
+  };
 }
 
 // Editors keep their own model of the text; tell them the DOM changed, as typing would.

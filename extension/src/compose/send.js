@@ -5,7 +5,7 @@ import { isPaired } from "../common/storage.js";
 import { every, failSoft } from "../webmail/find.js";
 import { confirmScheduled, confirmSent } from "./after-send.js";
 import { showNotice } from "./notice.js";
-import { register } from "./registration.js";
+import { register, registerProtected } from "./registration.js";
 import { composeWindow } from "./window.js";
 
 // The capture-phase listener for clicks and key presses. A compose's state (feature.js) has a
@@ -22,7 +22,7 @@ export function sendListener(adapter, settings, stateOf) {
       cancel(event);
       return;
     }
-    if (!state.tracking || !isPaired(settings)) return;
+    if (!(state.tracking || state.protection.protected) || !isPaired(settings)) return;
     cancel(event);
     state.phase = "preparing";
     trackThenSend(adapter, settings, aimed, state);
@@ -31,7 +31,8 @@ export function sendListener(adapter, settings, stateOf) {
 
 function trackThenSend(adapter, settings, { compose, button, kind }, state) {
   const started = performance.now();
-  register(adapter, settings, compose, state.tags)
+  const protecting = state.protection.protected;
+  (protecting ? registerProtected(adapter, settings, compose, state) : register(adapter, settings, compose, state.tags))
     .then((registered) => {
       state.phase = "ready";
       clickAgain(button);
@@ -39,7 +40,9 @@ function trackThenSend(adapter, settings, { compose, button, kind }, state) {
       return watch(compose, state, registered);
     }, (error) => {
       state.phase = "ready";
-      showNotice(document, `Sent untracked: ${error.message}`);
+      // Sending is never held back: a protected message the server could not take goes out as written.
+      showNotice(document, protecting ? `Sent as written, not protected and untracked: ${error.message}`
+        : `Sent untracked: ${error.message}`);
       clickAgain(button);
     })
     .catch((error) => failSoft(`${adapter.name}: ${error.message}`))

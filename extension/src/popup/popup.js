@@ -62,15 +62,19 @@ function messageRow(message) {
   row.append(
     subject,
     make("p", "recipients", message.recipients.join(", ")),
-    make("p", "state", [stateLabel(message), opensLabel(message)].filter(Boolean).join(" · ")),
+    make("p", "state", [stateLabel(message), opensLabel(message), PROTECTED_LABELS[message.protected]]
+      .filter(Boolean).join(" · ")),
     tagEditor(message, (control, fields, done) => change(control, message, fields, done), showStatus),
     actions(message),
   );
   return row;
 }
 
+const PROTECTED_LABELS = { available: "Protected", withdrawn: "Withdrawn", expired: "Protected, expired" };
+
 function actions(message) {
   const box = make("p", "actions");
+  if (message.protected === "available") box.append(withdrawButton(message));
   box.append(message.tracking
     ? actionButton(message, "stop-tracking", "Stop tracking", { tracking: false }, "Tracking stopped for")
     : actionButton(message, "resume-tracking", "Resume tracking", { tracking: true }, "Tracking resumed for"));
@@ -89,6 +93,36 @@ function actionButton(message, className, label, fields, done) {
   // "Mute notifications" alone does not say which message, for someone not seeing the row.
   button.setAttribute("aria-describedby", `subject-${message.id}`);
   button.addEventListener("click", () => change(button, message, fields, done));
+  return button;
+}
+
+// Withdrawing cannot be undone: the first press asks, the second withdraws.
+function withdrawButton(message) {
+  const button = make("button", "withdraw", "Withdraw");
+  button.type = "button";
+  button.setAttribute("aria-describedby", `subject-${message.id}`);
+  button.addEventListener("click", async () => {
+    if (!button.dataset.armed) {
+      button.dataset.armed = "true";
+      button.textContent = "Withdraw for good?";
+      showStatus(`Press again to withdraw “${subjectOf(message)}”: its recipients will see only that you withdrew it.`);
+      return;
+    }
+    button.disabled = true;
+    let updated;
+    try {
+      await ask("withdraw", { messageId: message.id });
+      ({ message: updated } = await ask("message", { messageId: message.id }));
+    } catch (error) {
+      button.disabled = false;
+      showStatus(`Could not withdraw “${subjectOf(message)}”: ${error.message}`);
+      return;
+    }
+    const row = messageRow(updated);
+    button.closest("li.message").replaceWith(row);
+    row.querySelector("button")?.focus();
+    showStatus(`Withdrawn “${subjectOf(updated)}”: its stored text is deleted.`);
+  });
   return button;
 }
 

@@ -136,6 +136,8 @@ class MessageOut(BaseModel):
     first_reply_at: datetime | None
     account: str | None
     links: list[LinkOut]
+    protected: Literal["available", "withdrawn", "expired"] | None = Field(
+        default=None, description="For a protected message, whether its page can be read now; null for any other")
 
 
 class EventOut(BaseModel):
