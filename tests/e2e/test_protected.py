@@ -13,6 +13,7 @@ import urllib.request
 
 import pytest
 
+from .test_dashboard import accessible
 from .test_extension import PIXEL, fetch_as_recipient, only_message, open_compose, pair, send
 from .webmail import GMAIL_COMPOSE, OUTLOOK_COMPOSE
 
@@ -88,11 +89,13 @@ def test_compose_protected_read_withdraw_and_a_scanner_burns_nothing(browser, ba
     try:
         reader.goto(reading)
         assert reader.locator("h1").count() == 1
+        accessible(reader, f"protected-ask-{client}")
         webmail.wait_until(lambda: time.monotonic() - sent_at > READ_AFTER_SECONDS, READ_AFTER_SECONDS + 1,
                            "a person's pace")
         reader.get_by_role("button", name="Show the message").click()
         reader.wait_for_load_state()
         assert first_line in reader.inner_text("body")
+        accessible(reader, f"protected-shown-{client}")
         backend.drain_wait()
         state = protection(backend, token, message["id"])
         events = backend.api("GET", f"/api/v1/messages/{message['id']}", token)["events"]
@@ -119,6 +122,7 @@ def test_compose_protected_read_withdraw_and_a_scanner_burns_nothing(browser, ba
         assert response.status == 410
         text = reader.inner_text("body")
         assert "Withdrawn by the sender on" in text and first_line not in text
+        accessible(reader, f"protected-withdrawn-{client}")
     finally:
         reader.close()
 
