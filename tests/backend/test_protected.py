@@ -413,6 +413,14 @@ def test_the_dashboard_shows_the_protection_and_withdraws_it(app, client, ana, s
     page = browser.get(f"/app/messages/{created['id']}")
     assert page.status_code == 200 and b"Protected" in page.data and b"4 h after the first view" in page.data
     assert b"Withdraw" in page.data
+    # One recipient's link revoked from the page: theirs is gone, the page says so.
+    revoked = browser.post(f"/app/messages/{created['id']}/recipients/0/revoke", data={"csrf_token": csrf_of(page.data)})
+    assert revoked.status_code == 303
+    assert client.get(path_of(created["protected"]["url"])).status_code == 410
+    page = browser.get(f"/app/messages/{created['id']}")
+    assert b"1 recipient revoked" in page.data and re.search(rb"bo@example.test:\s+revoked", page.data)
+    assert browser.post(f"/app/messages/{created['id']}/recipients/5/revoke",
+                        data={"csrf_token": csrf_of(page.data)}).status_code == 404
     done = browser.post(f"/app/messages/{created['id']}/withdraw", data={"csrf_token": csrf_of(page.data)})
     assert done.status_code == 303 and bodies(services, created["id"]) == 0
     after = browser.get(f"/app/messages/{created['id']}").data

@@ -55,6 +55,8 @@ def blueprint() -> Blueprint:
     bp.add_url_rule("/messages/<int:message_id>/tags", "tags", messages.tags, methods=["POST"])
     bp.add_url_rule("/messages/<int:message_id>/delete", "delete", messages.delete, methods=["POST"])
     bp.add_url_rule("/messages/<int:message_id>/withdraw", "withdraw", messages.withdraw, methods=["POST"])
+    bp.add_url_rule("/messages/<int:message_id>/recipients/<int:index>/revoke", "revoke", messages.revoke,
+                    methods=["POST"])
     bp.add_url_rule("/messages/<int:message_id>/receipt", "receipt", receipt_pages.page)
     bp.add_url_rule("/messages/<int:message_id>/receipt.json", "receipt_json", receipt_pages.download)
     bp.add_url_rule("/recipients", "recipients", recipients.index)

@@ -105,6 +105,17 @@ def withdraw(user: User, message_id: int):
     return redirect(url_for("dashboard.message", message_id=message_id), code=303)
 
 
+@signed_in
+def revoke(user: User, message_id: int, index: int):
+    """Revoke one recipient's reading URL of a protected message (as the API's revoke); the others still read it."""
+    with services().sessions.begin() as db:
+        message = _owned(db, user, message_id)
+        if protections.protection_of(db, message_id) is None or index >= len(message.recipients):
+            abort(404)
+        protections.revoke(db, message_id, index, datetime.now(UTC))
+    return redirect(url_for("dashboard.message", message_id=message_id), code=303)
+
+
 def _protection(db, message_id: int, zone: ZoneInfo) -> dict | None:
     protection = protections.protection_of(db, message_id)
     if protection is None:
@@ -113,7 +124,8 @@ def _protection(db, message_id: int, zone: ZoneInfo) -> dict | None:
     ends = protections.ends_at(protection)
     return {"state": standing.state, "since": standing.since and standing.since.astimezone(zone),
             "ends_at": ends and ends.astimezone(zone), "after_view_hours": protection.expires_after_view_hours,
-            "views": protection.views or 0, "revoked": len(protections.revocations(db, message_id))}
+            "views": protection.views or 0,
+            "revoked": {revocation.recipient for revocation in protections.revocations(db, message_id)}}
 
 
 @signed_in
