@@ -31,6 +31,11 @@ main.add_command(receipt)
 @click.option("--workers", type=click.IntRange(1, 64), help="web processes (default: TELLTALE_WEB_WORKERS or 1)")
 def serve(bind: str | None, workers: int | None) -> None:
     """Run the web server (pixel, links, API)."""
+    # Before anything else: the master imports the app's modules for its workers to share (server.py),
+    # and what they create at import (locks, the socket module's functions) must be gevent's already.
+    from gevent import monkey
+
+    monkey.patch_all()
     from .server import TelltaleServer
 
     overrides = {k: v for k, v in {"bind": bind, "web_workers": workers}.items() if v is not None}
@@ -41,10 +46,10 @@ def serve(bind: str | None, workers: int | None) -> None:
 @click.option("--burst", is_flag=True, help="stop once the queue is empty")
 def worker(burst: bool) -> None:
     """Run an rq worker that stores hits."""
-    from .app import create_app
+    from .services import build_services
     from .worker.runner import run_worker
 
-    run_worker(create_app(settings_or_exit()), burst=burst)
+    run_worker(build_services(settings_or_exit()), burst=burst)
 
 
 @main.command()
@@ -52,7 +57,15 @@ def run() -> None:
     """Start everything on this machine: Redis if none answers, the database, web and worker."""
     from .supervisor import run_locally
 
-    sys.exit(run_locally(settings_or_exit()))
+    sys.exit(run_locally())
+
+
+@main.command("prepare-run", hidden=True)
+def prepare_run() -> None:
+    """`run`'s first step, in a process of its own: print the plan the supervisor follows."""
+    from .startup import prepare
+
+    click.echo(prepare(settings_or_exit()))
 
 
 @main.group()

@@ -7,8 +7,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from limits import parse_many
-
 from .errors import ConfigError
 
 DEFAULT_HOME = "~/.local/share/telltale"
@@ -57,6 +55,9 @@ class Settings:
     max_body_bytes: int = 256 * 1024
     pairing_ttl_seconds: int = 15 * 60
     web_workers: int = 1
+    # `telltale run` starts its worker this much nicer than the web (0-19): under a burst the pixel
+    # keeps answering at full speed and the worker catches up afterwards.
+    worker_nice: int = 0
     queue_name: str = "telltale"
     smtp_url: str | None = None
     mail_from: str = "telltale@localhost"
@@ -141,6 +142,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         max_body_bytes=_int(env, "TELLTALE_MAX_BODY_BYTES", 256 * 1024, low=1024, high=64 * 1024 * 1024),
         pairing_ttl_seconds=_int(env, "TELLTALE_PAIRING_TTL", 15 * 60, low=60, high=7 * 24 * 3600),
         web_workers=_int(env, "TELLTALE_WEB_WORKERS", default_web_workers(), low=1, high=64),
+        worker_nice=_int(env, "TELLTALE_WORKER_NICE", 0, low=0, high=19),
         smtp_url=_smtp_url(env.get("TELLTALE_SMTP_URL") or None),
         mail_from=env.get("TELLTALE_MAIL_FROM") or "telltale@localhost",
         event_history=_int(env, "TELLTALE_EVENT_HISTORY", 1000, low=10, high=1_000_000),
@@ -244,6 +246,9 @@ def _marks(env: Mapping[str, str], name: str, default: tuple[float, ...]) -> tup
 
 
 def _rate(env: Mapping[str, str], name: str, default: str) -> str:
+    # Imported here: `limits` costs 12 MB, and most processes that read settings never check a rate.
+    from limits import parse_many
+
     raw = env.get(name) or default
     try:
         items = parse_many(raw)

@@ -39,6 +39,18 @@ class TelltaleServer(BaseApplication):
         for key, value in self._options.items():
             self.cfg.set(key, value)
 
+    def run(self) -> None:
+        # The app's modules (Flask, SQLAlchemy, the models, every blueprint: most of a worker's
+        # memory) are imported once here, in the master, and the workers forked from it share
+        # those pages. The app itself is still built in each worker (load), after the fork, so no
+        # connection, thread or pool is ever shared between processes. Frozen, so that the
+        # collector's passes in the workers do not write to (and so copy) the shared pages.
+        import telltale.app  # noqa: F401
+
+        gc.collect()
+        gc.freeze()
+        super().run()
+
     def load(self):
         from .app import create_app  # in the worker, after gevent has patched the standard library
 

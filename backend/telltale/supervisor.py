@@ -3,17 +3,21 @@
 A child that exits (a crash, an out-of-memory kill, a Redis that died) is started again after a
 pause that doubles with each quick exit, and the terminal says so: stopping everything because one
 part failed would leave hits waiting, and every later pixel unanswered, until a person came back.
+
+It imports only the standard library, click and the embedded Redis launcher: it lives as long as
+the instance, so what it loads is memory held for good. Settings, migrations and the owner's
+pairing code are done by a short-lived child first (startup.py).
 """
 from __future__ import annotations
 
 import ctypes
+import http.client
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,13 +25,7 @@ from pathlib import Path
 import click
 
 from . import embedded_redis
-from .accounts.credentials import create_user, issue_pairing_code
-from .config import Settings
-from .store.db import transaction
-from .store.migrate import upgrade
-from .store.models import User
 
-OWNER_EMAIL = "owner@localhost"
 EXTENSION_DIR = Path(__file__).resolve().parents[2] / "extension" / "dist"  # built by `make run`
 READY_SECONDS = 45
 PR_SET_PDEATHSIG = 1
@@ -69,29 +67,24 @@ class Child:
             click.echo(f"telltale: {self.name} started again", err=True)
 
 
-def run_locally(settings: Settings) -> int:
+def run_locally() -> int:
+    plan = _prepare()
     services: list[Child] = []
     children: list[Child] = []
-    env = {**os.environ, "TELLTALE_HOME": str(settings.home)}
+    home = Path(plan["home"])
+    env = {**os.environ, "TELLTALE_HOME": str(home)}
     try:
-        if not embedded_redis.answers(settings.redis_url):
-            click.echo(f"No Redis answers at {settings.redis_url}; starting the embedded one in {settings.home}")
-            redis_child = Child("the embedded Redis", lambda: embedded_redis.start(settings.home, preexec_fn=_supervised)[0])
-            process, env["REDIS_URL"] = embedded_redis.start(settings.home, preexec_fn=_supervised)
+        if server := plan["embedded_redis"]:
+            click.echo(f"No Redis answers at {plan['redis_url']}; starting the embedded one in {home}")
+            redis_child = Child("the embedded Redis", lambda: embedded_redis.start(home, server, _supervised)[0])
+            process, env["REDIS_URL"] = embedded_redis.start(home, server, _supervised)
             redis_child.process, redis_child.started_at = process, time.monotonic()
             services.append(redis_child)
-        elif embedded_redis.keeps_writes(settings.redis_url) is False:
-            # A hit is acknowledged once Redis has it; a Redis that keeps nothing on disk loses
-            # the hits still waiting in it if it crashes or restarts.
-            click.echo(f"Warning: the Redis at {settings.redis_url} keeps no append-only file; hits waiting in it "
-                       "are lost if it restarts. Set 'appendonly yes' in its configuration.", err=True)
-        upgrade(settings.database_url)
-        code = _owner_pairing_code(settings)
-        for name in ("serve", "worker"):
-            children.append(Child(f"telltale {name}", _launcher(name, env)))
+        for name, nice in (("serve", 0), ("worker", plan["worker_nice"])):
+            children.append(Child(f"telltale {name}", _launcher(name, env, nice)))
             children[-1].start()
-        _wait_until_ready(f"http://{settings.bind}/healthz", [child.process for child in children])
-        _banner(settings, code)
+        _wait_until_ready(plan["bind"], [child.process for child in children])
+        _banner(plan)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         while True:
             time.sleep(0.5)
@@ -105,38 +98,55 @@ def run_locally(settings: Settings) -> int:
         _stop([child.process for child in services if child.process])
 
 
-def _launcher(name: str, env: dict) -> Callable[[], subprocess.Popen]:
-    return lambda: subprocess.Popen([sys.executable, "-m", "telltale", name], env=env, preexec_fn=_supervised)
+def _prepare() -> dict:
+    """Run `telltale prepare-run` to completion; its last line is the plan, its messages pass through."""
+    done = subprocess.run([sys.executable, "-m", "telltale", "prepare-run"], stdout=subprocess.PIPE, text=True,
+                          check=False)
+    if done.returncode:
+        raise click.ClickException("could not prepare the instance; see the messages above")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _owner_pairing_code(settings: Settings) -> str:
-    with transaction(settings.database_url) as session:
-        owner = session.query(User).order_by(User.id).first() or create_user(session, OWNER_EMAIL)
-        return issue_pairing_code(session, owner, settings.pairing_ttl_seconds)
+def _launcher(name: str, env: dict, nice: int) -> Callable[[], subprocess.Popen]:
+    def before_exec() -> None:
+        _supervised()
+        if nice:
+            # TELLTALE_WORKER_NICE: the web answers first under load; the worker catches up after.
+            os.nice(nice)
+            _nice_session(nice)
+
+    return lambda: subprocess.Popen([sys.executable, "-m", "telltale", name], env=env, preexec_fn=before_exec)
 
 
-def _wait_until_ready(url: str, children: list[subprocess.Popen]) -> None:
+def _wait_until_ready(bind: str, children: list[subprocess.Popen]) -> None:
     deadline = time.monotonic() + READY_SECONDS
+    host, port = bind.rsplit(":", 1)
     while time.monotonic() < deadline:
         if any(child.poll() is not None for child in children):
             raise click.ClickException("a Telltale process exited during start-up; see the messages above")
+        # http.client, not urllib: urllib's opener loads the system's CA store into this process
+        # (about 15 MB, measured), for a plain-HTTP question on loopback.
+        connection = http.client.HTTPConnection(host, int(port), timeout=1)
         try:
-            with urllib.request.urlopen(url, timeout=1):
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
                 return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.2)
-    raise click.ClickException(f"the web server did not answer at {url} within {READY_SECONDS} s")
+        except OSError:
+            pass
+        finally:
+            connection.close()
+        time.sleep(0.2)
+    raise click.ClickException(f"the web server did not answer at http://{bind}/healthz within {READY_SECONDS} s")
 
 
-def _banner(settings: Settings, code: str) -> None:
-    minutes = settings.pairing_ttl_seconds // 60
+def _banner(plan: dict) -> None:
     click.echo(
-        f"\nTelltale is running at {settings.public_url}\n"
-        f"  instance folder: {settings.home}\n"
-        f"  pairing code:    {code}   (works once, for {minutes} minutes; "
-        f"'telltale user pair {OWNER_EMAIL}' prints another)\n\n"
+        f"\nTelltale is running at {plan['public_url']}\n"
+        f"  instance folder: {plan['home']}\n"
+        f"  pairing code:    {plan['pairing_code']}   (works once, for {plan['pairing_minutes']} minutes; "
+        f"'telltale user pair {plan['owner']}' prints another)\n\n"
         "Load the extension: open chrome://extensions (or edge://extensions), turn on Developer mode,\n"
-        f"click 'Load unpacked' and choose {EXTENSION_DIR}; in its options enter {settings.public_url}\n"
+        f"click 'Load unpacked' and choose {EXTENSION_DIR}; in its options enter {plan['public_url']}\n"
         "and the pairing code.\n\nCtrl+C stops Telltale.\n"
     )
 
@@ -147,6 +157,20 @@ def _supervised() -> None:
     if sys.platform.startswith("linux"):
         # Should `run` itself be killed, its children stop too instead of living on unsupervised.
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _nice_session(nice: int) -> None:
+    """Make the new session's scheduling group as nice as its process.
+
+    With the kernel's autogroup on (most desktop and server kernels), setsid() gives the child a
+    scheduling group of its own, and groups share the CPU evenly whatever their processes' nice
+    values: measured, a worker at nice 10 took the same CPU as at 0 until its group was niced too.
+    """
+    try:
+        with open("/proc/self/autogroup", "w") as group:
+            group.write(str(nice))
+    except OSError:
+        pass  # no autogroup (not Linux, or a kernel without it): the process's nice value is all there is
 
 
 def _stop(processes: list[subprocess.Popen]) -> None:

@@ -140,7 +140,7 @@ def client(app):
 @pytest.fixture
 def drain(app):
     """Run a worker until the queue is empty, as `telltale worker --burst` does."""
-    return lambda: run_worker(app, burst=True)
+    return lambda: run_worker(app.extensions["telltale"], burst=True)
 
 
 @pytest.fixture

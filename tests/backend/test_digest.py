@@ -86,7 +86,7 @@ def test_the_digest_arrives_once_with_the_counts_of_the_last_hour(client, servic
     drain()
 
     # The worker's sweep finds the digest due and its job sends it.
-    run_worker(mail_app, burst=True)
+    run_worker(mail_app.extensions["telltale"], burst=True)
     [(to, mail)] = sink.received
     assert to == ["ana@example.test"] and mail["To"] == "ana@example.test"
     assert mail["From"] == "Telltale <digest@t.example.test>"
@@ -104,7 +104,7 @@ def test_the_digest_arrives_once_with_the_counts_of_the_last_hour(client, servic
     assert f"{until:%H:%M} (Europe/Madrid):" in text
 
     # Right after, it is not due: nothing is enqueued even once the Redis guards are gone.
-    run_worker(mail_app, burst=True)
+    run_worker(mail_app.extensions["telltale"], burst=True)
     services.redis.delete(digests.CHECKED_KEY, *services.redis.keys("telltale:digest:enqueued:*"))
     assert digests.enqueue_due_digests(mail_app.extensions["telltale"]) == 0
     assert len(sink.received) == 1
@@ -120,7 +120,7 @@ def test_a_digest_job_run_twice_sends_once(client, services, drain, mail_app, si
     work = Queue(services.settings.queue_name, connection=services.redis)
     work.enqueue(queue.DIGEST_JOB, user_id)
     work.enqueue(queue.DIGEST_JOB, user_id)
-    run_worker(mail_app, burst=True)
+    run_worker(mail_app.extensions["telltale"], burst=True)
     assert len(sink.received) == 1
 
 
@@ -137,7 +137,7 @@ def test_a_user_with_the_digest_off_gets_nothing(client, services, drain, mail_a
     auth, _ = make_user(services)
     open_pixel(client, register(client, auth), times=3)
     drain()
-    run_worker(mail_app, burst=True)
+    run_worker(mail_app.extensions["telltale"], burst=True)
     assert sink.received == []
     assert sent_at(services, "ana@example.test") is None
 
@@ -153,7 +153,7 @@ def test_a_quiet_hour_sends_nothing_but_counts_as_done(client, services, drain, 
     queue.push_hits(services.redis, [json.dumps({**json.loads(record), "at": time.time() - 7200}).encode()])
     drain()
     before = datetime.now(UTC)
-    run_worker(mail_app, burst=True)
+    run_worker(mail_app.extensions["telltale"], burst=True)
     assert sink.received == []
     assert sent_at(services, "ana@example.test") >= before
 
@@ -165,7 +165,7 @@ def test_repeats_count_in_the_digest_as_they_do_everywhere_else(client, services
     open_pixel(client, message, times=5)  # one open and four repeats of it within seconds
     drain()
     shown = client.get(f"/api/v1/messages/{message['id']}", headers=auth).json
-    run_worker(mail_app, burst=True)
+    run_worker(mail_app.extensions["telltale"], burst=True)
     [(_, mail)] = sink.received
     assert shown["opens"] == 1
     assert mail["Subject"] == "Telltale: 1 open, 0 clicks in the last hour"
@@ -182,7 +182,7 @@ def test_events_that_do_not_count_are_left_out(client, services, drain, mail_app
                "occurred_at": datetime.now(UTC), "source": "scanner", "reason": "link scanner"}
     with services.sessions.begin() as session:
         insert_new_events(session, [scanned])
-    run_worker(mail_app, burst=True)
+    run_worker(mail_app.extensions["telltale"], burst=True)
     [(_, mail)] = sink.received
     assert mail["Subject"] == "Telltale: 1 open, 0 clicks in the last hour"
 
@@ -197,7 +197,7 @@ def test_another_users_events_never_reach_a_digest(client, services, drain, mail
     open_pixel(client, bos)
     client.get(path_of(bos["links"][0]["tracked_url"]))
     drain()
-    run_worker(mail_app, burst=True)
+    run_worker(mail_app.extensions["telltale"], burst=True)
     mails = {to[0]: mail for to, mail in sink.received}
     assert set(mails) == {"ana@example.test", "bo@example.test"}
     assert mails["ana@example.test"]["Subject"] == "Telltale: 1 open, 0 clicks in the last hour"
@@ -216,7 +216,7 @@ def test_an_smtp_server_down_fails_the_job_which_is_retried_and_marks_nothing_se
     drain()
     # Nothing listens on this port.
     down = app_mailing_to(make_app, settings, spare_port())
-    run_worker(down, burst=True)
+    run_worker(down.extensions["telltale"], burst=True)
     scheduled = ScheduledJobRegistry(services.settings.queue_name, connection=services.redis)
     [job_id] = scheduled.get_job_ids()
     job = Job.fetch(job_id, connection=services.redis)
@@ -226,7 +226,7 @@ def test_an_smtp_server_down_fails_the_job_which_is_retried_and_marks_nothing_se
     # The retry, once the server is back, sends the digest.
     scheduled.remove(job)
     Queue(services.settings.queue_name, connection=services.redis).enqueue_job(job)
-    run_worker(mail_app, burst=True)
+    run_worker(mail_app.extensions["telltale"], burst=True)
     [(_, mail)] = sink.received
     assert mail["Subject"] == "Telltale: 1 open, 0 clicks in the last hour"
     assert sent_at(services, "ana@example.test") is not None

@@ -127,7 +127,7 @@ def test_a_database_outage_fails_the_drain_which_is_retried_and_loses_nothing(
         client.get(path_of(message["pixel_url"]))
     # Nothing listens on port 1: the same Redis, a database that does not answer.
     unreachable = make_app(replace(settings, database_url="postgresql+psycopg://127.0.0.1:1/none"))
-    run_worker(unreachable, burst=True)
+    run_worker(unreachable.extensions["telltale"], burst=True)
     scheduled = ScheduledJobRegistry(services.settings.queue_name, connection=services.redis)
     retried = [Job.fetch(job_id, connection=services.redis) for job_id in scheduled.get_job_ids()]
     assert retried and {job.func_name for job in retried} == {queue.DRAIN_JOB}

@@ -48,6 +48,6 @@ def test_events_keep_only_the_network_unless_the_owner_opts_in(client, services,
     drain()
     opted_in = make_app(replace(settings, store_full_ip=True))
     opted_in.test_client().get(path_of(message["pixel_url"]), environ_base={"REMOTE_ADDR": "203.0.113.77"})
-    run_worker(opted_in, burst=True)
+    run_worker(opted_in.extensions["telltale"], burst=True)
     events = client.get(f"/api/v1/messages/{message['id']}", headers=auth).json["events"]
     assert sorted(event["ip"] for event in events) == ["2001:db8:85a3::", "203.0.113.77"]

@@ -14,7 +14,7 @@ from .processes import wait_for
 from .servers import spare_port
 
 
-def start_run(tmp_path) -> tuple[subprocess.Popen, int, Path]:
+def start_run(tmp_path, **extra: str) -> tuple[subprocess.Popen, int, Path]:
     """Start `telltale run` as `make run` does, and wait for its banner."""
     port = spare_port()
     env = {
@@ -23,6 +23,7 @@ def start_run(tmp_path) -> tuple[subprocess.Popen, int, Path]:
         "TELLTALE_BIND": f"127.0.0.1:{port}",
         # Nothing listens here, so `run` must start the Redis it ships.
         "REDIS_URL": f"redis://127.0.0.1:{spare_port()}/0",
+        **extra,
     }
     env.pop("DATABASE_URL", None)
     log = tmp_path / "run.log"
@@ -77,6 +78,24 @@ def test_run_starts_a_child_again_when_it_dies_and_says_so(tmp_path):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/p/whatever.gif", timeout=5) as response:
             assert response.status == 200
         assert _child(run, "worker").pid == worker.pid
+        os.killpg(run.pid, signal.SIGINT)
+        assert run.wait(timeout=30) == 0
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+
+
+def test_run_starts_the_worker_as_nice_as_asked_and_the_web_at_full_priority(tmp_path):
+    run, _, _ = start_run(tmp_path, TELLTALE_WORKER_NICE="7")
+    try:
+        worker, web = _child(run, "worker"), _child(run, "serve")
+        assert worker.nice() == 7 and web.nice() == 0
+        # Each child leads a session of its own, and with the kernel's autogroup a session's
+        # group shares the CPU evenly whatever its processes' nice: the group is niced too.
+        group = Path(f"/proc/{worker.pid}/autogroup")
+        if group.exists():
+            assert group.read_text().split()[-1] == "7"
+            assert Path(f"/proc/{web.pid}/autogroup").read_text().split()[-1] == "0"
         os.killpg(run.pid, signal.SIGINT)
         assert run.wait(timeout=30) == 0
     finally:

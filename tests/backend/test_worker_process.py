@@ -60,3 +60,26 @@ def test_a_worker_killed_mid_drain_loses_no_hit(client, services, settings):
     assert stored(services, message["id"]) == 26
     shown = client.get(f"/api/v1/messages/{message['id']}", headers=auth).json
     assert (shown["opens"], shown["clicks"]) == (25, 1)
+
+
+def test_a_running_worker_runs_scheduled_jobs_itself_without_a_forked_scheduler(services, settings):
+    # Retries after backoff and popups held for quiet hours are scheduled jobs: a worker that
+    # never moved them would leave them waiting for good.
+    from datetime import UTC, datetime, timedelta
+    from pathlib import Path
+
+    from rq import Queue
+    from rq.job import JobStatus
+
+    worker = start(settings, "worker")
+    try:
+        job = Queue(settings.queue_name, connection=services.redis).enqueue_at(
+            datetime.now(UTC) + timedelta(seconds=2), "os.getpid")
+        wait_for(lambda: job.get_status(refresh=True) == JobStatus.FINISHED, 30, "the scheduled job to run")
+        # It ran in the worker process itself, and the worker started no process beside it.
+        assert job.return_value(refresh=True) == worker.pid
+        children = [c for task in Path(f"/proc/{worker.pid}/task").glob("*")
+                    for c in (task / "children").read_text().split()]
+        assert children == []
+    finally:
+        stop(worker)

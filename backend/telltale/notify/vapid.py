@@ -10,13 +10,16 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from py_vapid import Vapid02
 
 from ..errors import ConfigError
 from ..keyring import load_or_create_keys
+
+if TYPE_CHECKING:
+    from py_vapid import Vapid02
 
 
 def b64url(data: bytes) -> str:
@@ -45,6 +48,9 @@ def load_vapid(path: Path) -> VapidKey:
         private = ec.derive_private_key(int.from_bytes(raw, "big"), ec.SECP256R1())
     except ValueError:
         raise ConfigError(f"{path} does not hold a P-256 private key in base64url; delete it to have one made") from None
+    # Imported here: py_vapid costs 9 MB a process, and most processes never load the key.
+    from py_vapid import Vapid02
+
     # The contact is checked once in config.py; py_vapid's own check refuses https URLs with a port.
     signer = Vapid02(private, conf={"no-strict": True})
     point = private.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)

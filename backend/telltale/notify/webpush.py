@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass
 
 import requests
-from pywebpush import WebPushException, webpush
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from .notice import Notice, Result
@@ -43,6 +42,10 @@ def topic(popup_id: str) -> str:
 
 def send(http: requests.Session, key: VapidKey, contact: str, timeout: int, target: Target, notice: Notice) -> Result:
     """Encrypt and POST `notice` to one browser's push service; say what it answered."""
+    # Imported on the first push: pywebpush brings aiohttp with it (10 MB a process, measured), and
+    # the web processes, which only take subscriptions, never send one.
+    from pywebpush import WebPushException, webpush
+
     info = {"endpoint": target.endpoint, "keys": {"p256dh": target.p256dh, "auth": target.auth}}
     try:
         # A fresh claims dict each time: pywebpush writes `aud` and `exp` into the one it is given.

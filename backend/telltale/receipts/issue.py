@@ -19,7 +19,6 @@ from .clock import clock_state
 from .commitments import new_salt
 from .document import MessageFacts, build
 from .keys import ALGORITHM, load_receipt_key
-from .timestamps import NoTimestamp, request_timestamp
 
 NO_TSA = "this server has no timestamp authority set (TELLTALE_TSA_URL)"
 
@@ -42,6 +41,9 @@ def issue_receipt(facts: MessageFacts, settings: Settings) -> dict:
     if settings.tsa_url is None:
         receipt["timestamp_missing"] = NO_TSA
         return receipt
+    # Imported only where a TSA is set: rfc3161-client and asn1crypto cost every web process 6 MB.
+    from .timestamps import NoTimestamp, request_timestamp
+
     try:
         stamp = request_timestamp(settings.tsa_url, signed, settings.tsa_timeout_seconds)
     except NoTimestamp as missing:

@@ -3,6 +3,10 @@
 rq's work loop quits when Redis drops mid-job (its failure handling needs Redis too). A worker
 that exits leaves every hit waiting until a person restarts it, so the loop here waits Redis out
 and starts rq again, until it is asked to stop.
+
+rq's scheduler (retries after backoff, popups held until quiet hours end) runs as a thread of
+this process, not as the process rq would fork for it: a forked copy of a worker costs as much
+memory as the worker (66 MB PSS measured), to move a few due jobs a second.
 """
 from __future__ import annotations
 
@@ -13,12 +17,12 @@ import threading
 import time
 
 import redis
-from flask import Flask
 from rq import Queue, SimpleWorker
+from rq.scheduler import RQScheduler
 from sqlalchemy import exc as db_errors
 
 from .. import queue
-from ..services import Services
+from ..services import Services, working
 from . import digests, protected, replies
 
 log = logging.getLogger(__name__)
@@ -27,6 +31,8 @@ RECONNECT_FIRST = 0.5
 RECONNECT_MAX = 30.0
 # A run of rq this long was healthy: the next outage starts its backoff from the beginning.
 STEADY_SECONDS = 60.0
+# How often the scheduler thread moves due jobs (retries, held popups) onto the queue; rq's own default.
+SCHEDULE_EVERY = 1  # whole seconds: rq sets its lock's expiry from it
 
 
 class _Worker(SimpleWorker):
@@ -40,51 +46,119 @@ class _Worker(SimpleWorker):
         self._stop.set()
         super().request_stop(signum, frame)
 
+    def subscribe(self):
+        # rq's own, but with the listener waking every second instead of every 60: redis-py 7's
+        # PubSubWorkerThread.stop() waits for the listener, so each stop of the worker (Ctrl+C,
+        # a burst run's end) stalled for up to a minute.
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(sleep_time=1, daemon=True,
+                                                       exception_handler=self._pubsub_exception_handler)
 
-def run_worker(app: Flask, *, burst: bool = False) -> None:
+
+def run_worker(svc: Services, *, burst: bool = False) -> None:
     """Work the Telltale queue in this process until stopped (or until empty with `burst`)."""
-    svc: Services = app.extensions["telltale"]
-    with app.app_context():
-        if svc.settings.smtp_url is None:
-            log.info("email digests are off: TELLTALE_SMTP_URL is not set")
-        # The rules (with the owner's refreshed network lists, `telltale rules refresh`), the
-        # parser and place data load now, not on the first hit.
-        svc.judge()
-        sweep(svc)
-        if not burst:
-            threading.Thread(target=_sweep_forever, args=(svc,), name="telltale-sweeper", daemon=True).start()
-        # Everything loaded so far lives as long as the process: keep it out of the collector's
-        # full passes, which otherwise stall a hit's event by 40-60 ms now and then.
-        gc.collect()
-        gc.freeze()
-        stop, delay = threading.Event(), RECONNECT_FIRST
-        while True:
-            started = time.monotonic()
-            _work(svc, stop, burst)
-            if burst or stop.is_set():
-                return
-            delay = RECONNECT_FIRST if time.monotonic() - started > STEADY_SECONDS else min(delay * 2, RECONNECT_MAX)
-            log.warning("the rq worker stopped (Redis unreachable?); starting it again once Redis answers")
-            _wait_for_redis(svc, stop, delay)
+    # Jobs find these services through `services()`. No Flask app: the worker answers no request,
+    # and the routes, pages and Flask itself would cost it about 45 MB (measured).
+    token = working.set(svc)
+    try:
+        _run(svc, burst)
+    finally:
+        working.reset(token)
+
+
+def _run(svc: Services, burst: bool) -> None:
+    if svc.settings.smtp_url is None:
+        log.info("email digests are off: TELLTALE_SMTP_URL is not set")
+    # The rules (with the owner's refreshed network lists, `telltale rules refresh`), the
+    # parser and place data load now, not on the first hit.
+    svc.judge()
+    sweep(svc)
+    if not burst:
+        threading.Thread(target=_sweep_forever, args=(svc,), name="telltale-sweeper", daemon=True).start()
+    # Everything loaded so far lives as long as the process: keep it out of the collector's
+    # full passes, which otherwise stall a hit's event by 40-60 ms now and then.
+    gc.collect()
+    gc.freeze()
+    stop, delay = threading.Event(), RECONNECT_FIRST
+    scheduler = _Scheduler([svc.settings.queue_name], connection=svc.redis, interval=SCHEDULE_EVERY)
+    if burst:
+        scheduler.once()
+    else:
+        scheduling = threading.Thread(target=scheduler.run, args=(stop,), name="telltale-scheduler", daemon=True)
+        scheduling.start()
+    while True:
+        started = time.monotonic()
+        _work(svc, stop, burst)
+        if burst:
+            return
+        if stop.is_set():
+            scheduling.join(timeout=SCHEDULE_EVERY + 1)
+            return
+        delay = RECONNECT_FIRST if time.monotonic() - started > STEADY_SECONDS else min(delay * 2, RECONNECT_MAX)
+        log.warning("the rq worker stopped (Redis unreachable?); starting it again once Redis answers")
+        _wait_for_redis(svc, stop, delay)
 
 
 def _work(svc: Services, stop: threading.Event, burst: bool) -> None:
-    # SimpleWorker runs jobs in this process, inside the app context pushed above; forking a work
+    # SimpleWorker runs jobs in this process, with the services set above; forking a work
     # horse per job would cost more than most drain jobs take.
     worker = None
     try:
         # rq asks Redis for this connection's address as it builds the worker: inside the try.
         worker = _Worker([Queue(svc.settings.queue_name, connection=svc.redis)], connection=svc.redis, stop=stop)
-        worker.work(with_scheduler=True, burst=burst, logging_level="WARNING")
+        worker.work(burst=burst, logging_level="WARNING")
     except redis.RedisError as exc:
         log.warning("lost Redis while working: %s", exc)
     finally:
-        # rq's scheduler opens a Redis pool of its own and leaves it open when work ends.
-        if worker is not None and worker.scheduler is not None:
-            worker.scheduler.connection.connection_pool.disconnect()
         # rq's handlers point at a worker that is gone: between runs, a stop request is ours.
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
+
+
+class _Scheduler(RQScheduler):
+    """rq's scheduler, driven from a thread of the worker instead of a forked process.
+
+    Several workers may run (one per machine): rq's per-queue lock lets one of them schedule, and
+    the others take over within a minute of its lock lapsing.
+    """
+
+    def once(self) -> None:
+        """Move what is due now, as rq's burst mode does: for `telltale worker --burst`."""
+        try:
+            if self.acquire_locks():
+                self.enqueue_scheduled_jobs()
+        except redis.RedisError as exc:
+            log.warning("due jobs not moved, Redis is unreachable: %s", exc)
+        finally:
+            self._release()
+
+    def run(self, stop: threading.Event) -> None:
+        delay = RECONNECT_FIRST
+        while not stop.is_set():
+            try:
+                if self.should_reacquire_locks:
+                    self.acquire_locks()
+                if self.acquired_locks:
+                    self.heartbeat()
+                    self.enqueue_scheduled_jobs()
+                delay = RECONNECT_FIRST
+                stop.wait(self.interval)
+            except redis.RedisError as exc:
+                # Reacquire after the outage: the lock may have lapsed and gone to another worker.
+                log.warning("scheduler paused, Redis is unreachable: %s", exc)
+                self._acquired_locks, self.lock_acquisition_time = set(), None
+                stop.wait(delay)
+                delay = min(delay * 2, RECONNECT_MAX)
+        self._release()
+
+    def _release(self) -> None:
+        try:
+            self.release_locks()
+        except redis.RedisError:
+            pass  # the lock expires by itself within a minute
+        finally:
+            self.connection.connection_pool.disconnect()
 
 
 def _wait_for_redis(svc: Services, stop: threading.Event, delay: float) -> None:

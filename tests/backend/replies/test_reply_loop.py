@@ -107,7 +107,7 @@ def test_a_gmail_reply_becomes_one_reply_event_with_a_popup(settings, make_app, 
     reader = app.test_client()
     reader.environ_base.update(HTTP_USER_AGENT=RECIPIENT_AGENT, REMOTE_ADDR="10.9.8.7")
     assert reader.get(path_of(sent["pixel_url"])).status_code == 200
-    run_worker(app, burst=True)
+    run_worker(app.extensions["telltale"], burst=True)
     [reopen] = [e for e in read_after(svc.redis, learnt.user_id, "0-0") if e["type"] == "open"]
     assert reopen["source"] == "person" and reopen["popup"] is None
 

@@ -1,0 +1,39 @@
+"""What each long-lived process imports: the footprint budget is mostly modules loaded and never used.
+
+Each check runs in a fresh interpreter, since this one has imported everything already.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("flask", "sqlalchemy", "redis", "limits", "pydantic", "telltale.store", "telltale.app")
+
+
+def imported(*modules: str) -> set[str]:
+    """The top-level and telltale packages a fresh interpreter holds after importing `modules`."""
+    code = ("import importlib, json, sys\n"
+            f"for name in {list(modules)!r}: importlib.import_module(name)\n"
+            "print(json.dumps(sorted(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    return set(json.loads(done.stdout))
+
+
+def test_the_supervisor_of_telltale_run_loads_no_app_database_or_redis_client():
+    loaded = imported("telltale.cli", "telltale.supervisor", "telltale.embedded_redis")
+    assert [name for name in HEAVY if name in loaded] == []
+
+
+@pytest.mark.parametrize("job", ["ingest", "publish", "digests", "replies"])
+def test_the_worker_and_its_jobs_load_no_web_framework_or_routes(job):
+    loaded = imported("telltale.cli", "telltale.services", "telltale.worker.runner", f"telltale.worker.{job}")
+    assert [name for name in ("flask", "werkzeug", "jinja2", "telltale.app", "telltale.dashboard", "telltale.api")
+            if name in loaded] == []
+
+
+def test_web_processes_load_the_push_and_timestamp_libraries_only_when_they_send_one():
+    loaded = imported("telltale.app")
+    assert [name for name in ("pywebpush", "aiohttp", "py_vapid", "rfc3161_client") if name in loaded] == []
