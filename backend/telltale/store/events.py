@@ -58,6 +58,31 @@ def note_readings(session: Session, readings: Iterable[Any], window: timedelta) 
     return moved
 
 
+def set_aside_bursts(session: Session, bursts: Sequence[tuple[int, datetime, datetime, str]], source: str) -> int:
+    """Set aside the stored counted clicks of each (message, start, end, reason) burst; return how many moved.
+
+    A burst's earlier clicks are mostly in the same chunk, judged already and not yet stored, so
+    most bursts find nothing to move: one read of the stored clicks they could touch picks out
+    those that will, instead of an UPDATE each (measured: 30% of a chunk's time on the bench's mix).
+    """
+    if not bursts:
+        return 0
+    stored = session.execute(
+        select(Event.message_id, Event.occurred_at).where(
+            Event.message_id.in_(sorted({message_id for message_id, *_ in bursts})),
+            Event.kind == "click",
+            Event.source.in_(sorted(COUNTED_SOURCES)),
+            Event.occurred_at.between(min(start for _, start, _, _ in bursts), max(end for _, _, end, _ in bursts)),
+        )
+    ).all()
+    clicks: dict[int, list[datetime]] = {}
+    for message_id, at in stored:
+        clicks.setdefault(message_id, []).append(at)
+    return sum(set_aside_clicks(session, message_id, start, end, source, reason)
+               for message_id, start, end, reason in bursts
+               if any(start <= at <= end for at in clicks.get(message_id, ())))
+
+
 def set_aside_clicks(session: Session, message_id: int, start: datetime, end: datetime, source: str,
                      reason: str) -> int:
     """Reclassify a message's counted clicks between `start` and `end`; recount it if any moved."""

@@ -24,7 +24,7 @@ from ..errors import HitsNotStored
 from ..services import Services, services
 from ..store.contexts import message_contexts, tracked_messages
 from ..store.counters import bump_counters
-from ..store.events import insert_new_events, note_readings, notification_preferences, set_aside_clicks
+from ..store.events import insert_new_events, note_readings, notification_preferences, set_aside_bursts
 from ..store.protected import note_views
 from .publish import preferences, publish
 
@@ -157,9 +157,10 @@ def store(svc: Services, raw: Sequence[bytes]) -> int:
 def _write(session: Session, judged: Judged) -> tuple[list[dict], set[str]]:
     """Store what was judged; return the rows that were new, and their ids."""
     rows = judged.rows
-    for burst in judged.bursts:
-        reason = next(row["reason"] for row in reversed(rows) if row["message_id"] == burst.message_id)
-        set_aside_clicks(session, burst.message_id, burst.start, burst.end, "scanner", reason)
+    set_aside_bursts(session, [
+        (burst.message_id, burst.start, burst.end,
+         next(row["reason"] for row in reversed(rows) if row["message_id"] == burst.message_id))
+        for burst in judged.bursts], "scanner")
     new = insert_new_events(session, rows)
     fresh = [row for row in rows if row["id"] in new]
     counted = [row for row in fresh if counts(row["source"], row["repeat"])]
