@@ -23,7 +23,7 @@ test: $(STAMP) $(NODE_STAMP)
 	cd extension && npm run build
 	$(BIN)/python -m pytest tests/backend tests/e2e
 
-# Not part of `make test`: loopback only, about ten to twelve minutes. BENCH_ARGS="--quick --only pixel,micro" for a part.
+# Not part of `make test`: loopback only, about twenty minutes (`served` and `footprint` run `telltale run` under load). BENCH_ARGS="--quick --only pixel,micro" for a part.
 bench: $(STAMP)
 	bash .ci/ensure-bench-tools
 	-bash .ci/ensure-postgres

@@ -62,12 +62,39 @@ def _lost(f: dict) -> tuple[str, str, str, str]:
     return f"{lost}; stored/answered {', '.join(parts)}", f"drained at {f['drained_hits_per_second']} hits/s", "", "0 lost"
 
 
+def _served(f: dict) -> tuple[str, str, str, str]:
+    def side(s: dict) -> str:
+        if s["drained"]:
+            drain = f"drained in {s['drain_seconds']} s"
+        else:
+            projected = s["drain_seconds_projected"]
+            drain = (f"{s['backlog_left']:,} left after {s['drain_waited_seconds']:g} s"
+                     f" (drain ~{'?' if projected is None else projected} s)")
+        return (f"{s['acknowledged_per_second']:,} ack/s, {s['stored_per_second']:,} stored/s,"
+                f" backlog {s['backlog_at_end']:,}, {drain}, {s['lost']} lost")
+
+    ours, niced, target = f["telltale"], f["worker_niced"], f["target"]
+    return (f"{side(ours)}; niced {niced['nice']}: {side(niced)}",
+            f"nginx {f['reference']['nginx']['requests_per_second']:,} req/s",
+            f"{ours['vs_nginx']:.1%} nginx (niced {niced['vs_nginx']:.1%})",
+            f">={target['min_vs_nginx']:.0%} nginx, drained <={target['max_drain_seconds']:g} s, 0 lost")
+
+
 def _worker(f: dict) -> tuple[str, str, str, str]:
     def rate(side: dict) -> str:
         return f"{side['hits_per_second']:,} hits/s" if "hits_per_second" in side else f"error: {side.get('error')}"
 
-    return (f"SQLite {rate(f['sqlite'])}", f"PostgreSQL {rate(f['postgresql'])} (no target)", "",
-            f">= {f['target']['min_hits_per_second']:,}/s on SQLite")
+    def floor(name: str) -> str:
+        found = f["reference"].get(name) or {}
+        return f"{found['rows_per_second']:,} rows/s" if found.get("rows_per_second") else "-"
+
+    def ratio(name: str) -> str:
+        return "-" if f["ratio"].get(name) is None else f"{f['ratio'][name]:.0%}"
+
+    return (f"SQLite {rate(f['sqlite'])}, PostgreSQL {rate(f['postgresql'])}",
+            f"executemany INSERT: SQLite {floor('sqlite')}, PostgreSQL {floor('postgresql')}",
+            f"SQLite {ratio('sqlite')}, PostgreSQL {ratio('postgresql')}",
+            f">={f['target']['min_vs_floor']:.0%} of the INSERT on each")
 
 
 def _notify(f: dict) -> tuple[str, str, str, str]:
@@ -80,14 +107,27 @@ def _notify(f: dict) -> tuple[str, str, str, str]:
 def _websockets(f: dict) -> tuple[str, str, str, str]:
     steps = ", ".join(f"{s['sockets'] // 1000}k {s['rss_mb']:.0f}" for s in f.get("steps", []))
     latency = (f.get("event_latency_ms") or {}).get("first_socket", {})
-    return (f"RSS MB {steps}; event p50 {latency.get('p50')} max {latency.get('max')} ms",
+    return (f"RSS MB {steps}; {f.get('per_socket_kb')} KB a socket; event p50 {latency.get('p50')}"
+            f" max {latency.get('max')} ms",
             f"idle {f['reference']['idle_rss_mb']} MB", "",
             f"{f['target']['sockets']:,} < {f['target']['max_rss_mb']:,} MB")
 
 
 def _footprint(f: dict) -> tuple[str, str, str, str]:
-    return (f"PSS {f['total_pss_mb']} MB (RSS {f['total_rss_mb']}), {len(f['processes'])} processes", "", "",
-            "reported, no budget")
+    def parts(processes: list[dict]) -> str:
+        return " + ".join(f"{_short(p['name'])} {p['pss_mb']:.0f}" for p in processes
+                          if not p["name"].startswith("redis-server"))
+
+    after = f.get("after_hits") or {}
+    grown = (f"; after {after['hits_answered']:,} hits {after['without_redis_pss_mb']} MB"
+             if after.get("without_redis_pss_mb") is not None else "")
+    return (f"PSS {f['without_redis_pss_mb']} MB idle ({parts(f['processes'])}){grown}",
+            f"Redis {f['redis_pss_mb']} MB (not counted)", "", f"<= {f['target']['max_pss_mb']:g} MB excl. Redis")
+
+
+def _short(name: str) -> str:
+    """`python -m telltale serve` -> `serve`: a process's part, in a few letters."""
+    return name.rsplit(" ", 1)[-1]
 
 
 def _micro(f: dict) -> tuple[str, str, str, str]:
@@ -124,7 +164,7 @@ def _dashboard(f: dict) -> tuple[str, str, str, str]:
 
 
 ROWS: dict[str, Callable[[dict], tuple[str, str, str, str]]] = {
-    "pixel": _http, "link": _http, "lost": _lost, "worker": _worker, "notify": _notify,
+    "pixel": _http, "link": _http, "lost": _lost, "served": _served, "worker": _worker, "notify": _notify,
     "websockets": _websockets, "footprint": _footprint, "micro": _micro, "durability": _durability,
     "dashboard": _dashboard,
 }

@@ -27,7 +27,7 @@ USERS = 1_000
 OPENING_AT_ONCE = 100
 FILES = 25_000
 LATENCY_HITS = 20
-CEILING_MB = 1024
+CEILING_MB = 600
 # Time for the server to finish with the last handshakes before its memory is read.
 SETTLE_SECONDS = 2.0
 
@@ -43,8 +43,12 @@ def measure(folder: Path, deadline: Deadline, steps: tuple[int, ...] = STEPS) ->
         result = asyncio.run(_crowd(stack, tokens, web, path_of(message["pixel_url"]), steps, deadline))
     top = result["steps"][-1] if result["steps"] else {}
     met = top.get("sockets") == STEPS[-1] and top.get("rss_mb", CEILING_MB) < CEILING_MB
+    # What one more idle socket costs: the growth from the idle process to the top step, per socket.
+    per_socket = (round((top["rss_mb"] - result["idle_rss_mb"]) * 1024 / top["sockets"], 1)
+                  if top.get("sockets") else None)
     return {
         **result,
+        "per_socket_kb": per_socket,
         "client_open_files_limit": files,
         "users": USERS,
         "reference": {"idle_rss_mb": result["idle_rss_mb"]},
