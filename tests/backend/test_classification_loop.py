@@ -82,3 +82,24 @@ def test_one_client_opening_again_within_seconds_is_one_open(client, services, d
     assert sorted(event["repeat"] for event in shown["events"]) == [False, False, True, True]
     repeated = [event for event in shown["events"] if event["repeat"]]
     assert all("the same client again" in event["reason"] and event["source"] == "person" for event in repeated)
+
+
+def test_a_burst_whose_reasons_run_long_is_stored_in_one_chunk_with_each_reason_cut_to_its_column(
+        client, services, drain, caplog):
+    # A Safe Links address outside the published ranges, following every link with HEAD and no
+    # User-Agent seconds after sending: the verdict gives five reasons and the burst a sixth, past
+    # the 200 characters the column holds. PostgreSQL refused the longer value and the chunk with
+    # it, which then fell back to storing its hits one by one (SQLite kept the whole text).
+    auth, _ = make_user(services)
+    message = register(client, auth, links=LINKS[:2])
+    quiet_scanner = {"HTTP_USER_AGENT": "", "REMOTE_ADDR": "40.94.29.84"}
+    for link in message["links"]:
+        assert client.head(path_of(link["tracked_url"]), environ_base=quiet_scanner).status_code == 302
+    with caplog.at_level("WARNING", logger="telltale.worker.ingest"):
+        drain()
+    assert not [record for record in caplog.records if "failed" in record.getMessage()]
+    shown = client.get(f"/api/v1/messages/{message['id']}", headers=auth).json
+    assert [event["source"] for event in shown["events"]] == ["scanner", "scanner"]
+    assert all(event["reason"].startswith("no User-Agent; ") for event in shown["events"])
+    assert all(len(event["reason"]) <= 200 for event in shown["events"])
+    assert any(event["reason"].endswith("\u2026") for event in shown["events"])  # cut, and says so

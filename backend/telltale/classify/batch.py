@@ -17,7 +17,7 @@ from ..privacy import stored_ip
 from .classifier import BURST, Context, Hit, Verdict
 from .enrich import Enrichment
 from .forwards import FORWARD_MARKUP_REASON, FORWARD_REASON, looks_forwarded
-from .rows import event_row, hit_of, unenriched
+from .rows import cut_reason, event_row, hit_of, unenriched
 
 # "view": a reader pressed Show on a protected message's page (protected/).
 KINDS = frozenset({"open", "click", "forward", "view"})
@@ -115,7 +115,7 @@ class _Batch:
             self.seen_open.add(message.id)
         if hit.kind == "forward" and counts(row["source"]):
             row["forwarded"] = True
-            row["reason"] = f"{row['reason']}; {FORWARD_MARKUP_REASON}"[:200]
+            row["reason"] = cut_reason(f"{row['reason']}; {FORWARD_MARKUP_REASON}")
         elif hit.kind == "open" and counts(row["source"]):
             self._open(row, hit, message)
         self.rows_of[message.id].append(row)
@@ -149,7 +149,7 @@ class _Batch:
         start = hit.at - BURST
         for earlier in self.rows_of[message.id]:
             if earlier["kind"] == "click" and earlier["occurred_at"] >= start:
-                earlier.update(source="scanner", reason=verdict.reason, **unenriched())
+                earlier.update(source="scanner", reason=cut_reason(verdict.reason), **unenriched())
         self.out.bursts.append(Burst(message.id, start, hit.at))
 
     def _open(self, row: dict, hit: Hit, message: MessageContext) -> None:
@@ -157,7 +157,7 @@ class _Batch:
         earlier = self.opens[(message.id, row["ip"], row["user_agent"])]
         if any(timedelta(0) <= hit.at - at <= REPEAT_WINDOW for at in earlier):
             row["repeat"] = True
-            row["reason"] = f"{row['reason']}; the same client again within {REPEAT_WINDOW.seconds} s"[:200]
+            row["reason"] = cut_reason(f"{row['reason']}; the same client again within {REPEAT_WINDOW.seconds} s")
             return
         earlier.append(hit.at)
         self._count_reader(row, message)
@@ -178,7 +178,7 @@ class _Batch:
             self.first_readers[message.id] = reader
         elif looks_forwarded(first, reader):
             row["forwarded"] = True
-            row["reason"] = f"{row['reason']}; {FORWARD_REASON}"[:200]
+            row["reason"] = cut_reason(f"{row['reason']}; {FORWARD_REASON}")
 
 
 def _reading(record: Mapping, hit: Hit, message: MessageContext, store_full_ip: bool) -> Reading:

@@ -12,6 +12,16 @@ from .enrich import Enrichment
 READER_COLUMNS = ("client", "device", "os", "country", "region", "city", "timezone")
 
 
+# The width of the events' reason column: PostgreSQL refuses a longer value, and the whole chunk
+# with it, so every reason the batch writes or extends goes through `cut_reason`.
+REASON_LENGTH = 200
+
+
+def cut_reason(reason: str) -> str:
+    """`reason`, cut to its column with an ellipsis that says so."""
+    return reason if len(reason) <= REASON_LENGTH else reason[:REASON_LENGTH - 1] + "\u2026"
+
+
 def hit_of(record: Mapping, headers_known: bool = True) -> Hit:
     """The classifier's view of a hit record; `headers_known` says its headers are all the client sent."""
     headers = record.get("headers")
@@ -42,7 +52,7 @@ def event_row(record: Mapping, hit: Hit, message_id: int, verdict: Verdict, foun
         "user_agent": hit.ua[:512],
         "method": hit.method[:8],
         "source": verdict.source,
-        "reason": verdict.reason[:200],
+        "reason": cut_reason(verdict.reason),
         "client": _cut(found.client, 64),
         "device": _cut(found.device, 64),
         "os": _cut(found.os, 64),
