@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -54,7 +53,7 @@ def measure(folder: Path, deadline: Deadline, hits: int = HITS, idle_seconds: fl
             after = _after_hits(folder, run.pid, port, token, hits, deadline, idle_seconds)
     finally:
         stop(run)
-        _reap_strays(seen[1:])
+        procmem.kill_strays(seen[1:])
     total = _totals(idle)
     grown = _totals(after["processes"]) if after.get("processes") else None
     met = (total["pss_mb"] is not None and total["pss_mb"] <= MAX_PSS_MB
@@ -117,14 +116,3 @@ def _one(pid: int) -> dict:
     pss = procmem.pss_kb(pid)
     return {"pid": pid, "name": procmem.name(pid), "rss_mb": round(procmem.rss_kb(pid) / 1024, 1),
             "pss_mb": round(pss / 1024, 1) if pss is not None else None}
-
-
-def _reap_strays(processes: list[tuple[int, int | None]]) -> None:
-    """Kill any of `run`'s children that outlived it (it stops them itself; this is the fallback)."""
-    for pid, started in processes:
-        if started is None or procmem.started(pid) != started:
-            continue  # gone, or the pid now names someone else's process
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            continue

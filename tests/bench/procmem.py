@@ -1,6 +1,8 @@
 """Memory of processes and their trees, read from /proc (Linux only, as the bench is)."""
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
 
@@ -52,6 +54,20 @@ def name(pid: int) -> str:
     # Some servers (Redis) rewrite their title into one NUL-less string: split on spaces too.
     words = Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0").replace(b"\0", b" ").decode().split()
     return " ".join([Path(words[0]).name, *words[1:4]]) if words else "?"
+
+
+def kill_strays(processes: list[tuple[int, int | None]]) -> None:
+    """SIGKILL each (pid, start time) still running as that same process.
+
+    For the children of a `telltale run` that outlived it: it stops them itself, this is the fallback.
+    """
+    for pid, since in processes:
+        if since is None or started(pid) != since:
+            continue  # gone, or the pid now names someone else's process
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            continue
 
 
 def _field(path: Path, key: str) -> int:

@@ -21,7 +21,6 @@ the machine to itself, as Telltale did.
 from __future__ import annotations
 
 import os
-import signal
 import statistics
 import sys
 import time
@@ -80,7 +79,7 @@ def _variant(folder: Path, deadline: Deadline, nginx: Nginx, extra_env: dict, se
             found = _load(stack, ids, script, seconds, warmup, deadline, names)
         finally:
             stop(run)
-            _reap_strays(seen[1:])
+            procmem.kill_strays(seen[1:])
     deadline.check("loading nginx")
     wrk.run(nginx.url, script, warmup)
     found["nginx"] = wrk.run(nginx.url, script, seconds)
@@ -211,17 +210,6 @@ def _scheduling(pid: int) -> dict:
     except OSError:
         group = None  # a kernel without autogroup
     return {"nice": nice, "autogroup": group}
-
-
-def _reap_strays(processes: list[tuple[int, int | None]]) -> None:
-    """Kill any of `run`'s children that outlived it (it stops them itself; this is the fallback)."""
-    for pid, started in processes:
-        if started is None or procmem.started(pid) != started:
-            continue  # gone, or the pid now names someone else's process
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            continue
 
 
 def _side(found: dict) -> dict:
