@@ -129,6 +129,49 @@ def user_login(email: str) -> None:
     click.echo(links.url(user_id))
 
 
+@user.command("delete")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def user_delete(email: str, yes: bool) -> None:
+    """Delete a user and all their data: messages, events, tokens, linked mailboxes (revoked at the
+    provider), push subscriptions and live event history."""
+    from .accounts.credentials import find_user
+    from .accounts.deletion import delete_user
+    from .services import build_services
+
+    settings = settings_or_exit()
+    with _session(settings) as session:
+        found = find_user(session, email)
+        if found is None:
+            raise click.ClickException(f"no user {email!r}")
+        user_id = found.id
+    if not yes:
+        click.confirm(f"Delete {email} and all their data? This cannot be undone", abort=True)
+    svc = build_services(settings)
+    try:
+        done = delete_user(svc, user_id)
+    finally:
+        svc.close()
+    for said in done.mailboxes:
+        click.echo(said)
+    click.echo(f"deleted {email}: {done.messages} messages, {done.events} events")
+
+
+@main.command()
+def purge() -> None:
+    """Purge now what is past its retention (the worker does this every hour)."""
+    from .services import build_services
+    from .worker.retention import purge as purge_now
+
+    svc = build_services(settings_or_exit())
+    try:
+        done = purge_now(svc, budget=float("inf"))
+    finally:
+        svc.close()
+    click.echo(f"deleted {done.messages} messages and {done.events} events; cut {done.event_addresses} stored and "
+               f"{done.waiting_addresses} waiting addresses")
+
+
 @main.group()
 def spool() -> None:
     """The hits written to disk while Redis was unreachable."""

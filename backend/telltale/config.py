@@ -92,6 +92,11 @@ class Settings:
     # and how long it may take before the receipt goes out without its token.
     tsa_url: str | None = None
     tsa_timeout_seconds: int = 5
+    # Privacy (worker/retention.py): days messages and their events are kept, and hours anything
+    # holding a recipient's whole IP address is kept before it is cut to its network: the spool,
+    # the Redis backlog, and events when TELLTALE_STORE_FULL_IP keeps addresses whole.
+    retention_days: int = 365
+    full_ip_retention_hours: int = 24
 
     @property
     def spool_dir(self) -> Path:
@@ -120,6 +125,11 @@ class Settings:
     def content_keys_file(self) -> Path:
         """The AES-GCM keys that seal protected messages' bodies at rest (protected/sealing.py)."""
         return self.home / "content_keys"
+
+    @property
+    def optout_key_file(self) -> Path:
+        """The key that hashes the addresses of recipients who declined tracking (optout/hashing.py)."""
+        return self.home / "optout_key"
 
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -162,6 +172,8 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         push_allow_private=_bool(env, "TELLTALE_PUSH_ALLOW_PRIVATE", False),
         tsa_url=_tsa_url(env.get("TELLTALE_TSA_URL") or None),
         tsa_timeout_seconds=_int(env, "TELLTALE_TSA_TIMEOUT", 5, low=1, high=30),
+        retention_days=_int(env, "TELLTALE_RETENTION_DAYS", 365, low=1, high=100 * 365),
+        full_ip_retention_hours=_int(env, "TELLTALE_FULL_IP_RETENTION_HOURS", 24, low=1, high=100 * 365 * 24),
     )
     return replace(settings, **overrides) if overrides else settings
 

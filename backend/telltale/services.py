@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .accounts.vault import Vault
     from .classify.judge import Judge
     from .notify.vapid import VapidKey
+    from .optout.hashing import AddressHasher
     from .protected.sealing import ContentKeys
 
 EXTENSION_KEY = "telltale"
@@ -44,6 +45,7 @@ class Services:
     _judge: Judge | None = field(default=None, repr=False)
     _vapid: VapidKey | None = field(default=None, repr=False)
     _content_keys: ContentKeys | None = field(default=None, repr=False)
+    _optout_hasher: AddressHasher | None = field(default=None, repr=False)
 
     def judge(self) -> Judge:
         """Return this process's judge of hits, loading it on first use.
@@ -81,6 +83,14 @@ class Services:
 
             self._content_keys = load_content_keys(self.settings.content_keys_file)
         return self._content_keys
+
+    def optout_hasher(self) -> AddressHasher:
+        """Return the keyed hash of recipients' addresses who declined tracking, creating its key on first use."""
+        if self._optout_hasher is None:
+            from .optout.hashing import load_hasher
+
+            self._optout_hasher = load_hasher(self.settings.optout_key_file)
+        return self._optout_hasher
 
     def close(self) -> None:
         """Release the database and Redis connections, and the GeoIP database, this process holds."""

@@ -23,6 +23,8 @@ READING_SALT = "telltale.reading"
 # Protected messages (protected/): the reading page's URL, and the short-lived nonce of its Show button.
 PROTECTED_SALT = "telltale.protected"
 VIEW_NONCE_SALT = "telltale.protected.view"
+# The opt-out page's URL (optout/): a salt of its own, so no pixel or reading URL opens it.
+OPTOUT_SALT = "telltale.optout"
 _SEP = "."
 
 
@@ -36,6 +38,12 @@ class PixelClaim:
 class ProtectedClaim:
     message_id: int
     recipient: int | None  # None: the one URL a mail to several people carries
+
+
+@dataclass(frozen=True, slots=True)
+class OptOutClaim:
+    message_id: int
+    recipient: int | None  # None: the one footer a mail to several people carries
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +89,7 @@ class TokenSigner:
         self._link = _Purpose(secret_keys, LINK_SALT)
         self._reading = _Purpose(secret_keys, READING_SALT)
         self._protected = _Purpose(secret_keys, PROTECTED_SALT)
+        self._optout = _Purpose(secret_keys, OPTOUT_SALT)
         # Timestamped: a Show button's nonce works for a while after its page was served, then no more.
         self._view_nonce = TimestampSigner(list(secret_keys), salt=VIEW_NONCE_SALT)
 
@@ -117,6 +126,15 @@ class TokenSigner:
         payload = self._protected.unsign(token)
         message, _, recipient = payload.partition("_")
         return ProtectedClaim(_number(message), _number(recipient) if recipient else None)
+
+    def optout_token(self, message_id: int, recipient: int | None = None) -> str:
+        payload = str(message_id) if recipient is None else f"{message_id}_{recipient}"
+        return self._optout.sign(payload)
+
+    def verify_optout(self, token: str) -> OptOutClaim:
+        payload = self._optout.unsign(token)
+        message, _, recipient = payload.partition("_")
+        return OptOutClaim(_number(message), _number(recipient) if recipient else None)
 
     def view_nonce(self, token: str) -> str:
         """The nonce of the reading page's Show button: it names the page's token and when it was served."""

@@ -212,5 +212,9 @@ def test_hits_that_arrive_after_a_delete_are_dropped(client, services, auth, dra
     created = register(client, auth)
     client.get(path_of(created["pixel_url"]))
     client.delete(f"/api/v1/messages/{created['id']}", headers=auth)
+    # The mail is still out there: its image still loads, and its link says the message is gone.
+    assert client.get(path_of(created["pixel_url"])).status_code == 200
+    link = client.get(path_of(created["links"][0]["tracked_url"]))
+    assert link.status_code == 410 and b"deleted" in link.data and "Location" not in link.headers
     drain()
     assert _count(services, Event, created["id"]) == 0

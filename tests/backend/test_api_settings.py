@@ -1,18 +1,27 @@
 """GET and PATCH /api/v1/settings."""
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from .helpers import make_user
+
+# Shown with the rest, and tested with retention and the opt-out footer (test_retention.py, test_optout.py).
+PRIVACY = {"retention_days", "retention_days_max", "kept_since", "optout_footer", "optout_language", "optout_wording"}
 
 
 def test_settings_start_with_sensible_defaults(client, services):
     auth, _ = make_user(services)
     settings = client.get("/api/v1/settings", headers=auth).json
+    kept_since = settings.pop("kept_since")
     assert settings == {
         "email": "ana@example.test", "timezone": "UTC", "timezone_set": False, "reopen_quiet_minutes": 60,
         "quiet_hours": None, "digest": "off", "popups_after_reply": False,
+        "retention_days": None, "retention_days_max": 365, "optout_footer": False, "optout_language": "en",
+        "optout_wording": None,
     }
+    assert datetime.fromisoformat(kept_since) < datetime.now(UTC) - timedelta(days=364)
 
 
 def test_a_user_sets_quiet_hours_zone_reopen_period_and_digest(client, services):
@@ -24,7 +33,8 @@ def test_a_user_sets_quiet_hours_zone_reopen_period_and_digest(client, services)
         headers=auth,
     )
     assert changed.status_code == 200
-    assert client.get("/api/v1/settings", headers=auth).json == {
+    after = client.get("/api/v1/settings", headers=auth).json
+    assert {name: after[name] for name in changed.json if name not in PRIVACY} == {
         "email": "ana@example.test", "timezone": "Europe/Madrid", "timezone_set": True, "reopen_quiet_minutes": 15,
         "quiet_hours": {"start": "22:30", "end": "07:00"}, "digest": "daily", "popups_after_reply": True,
     }

@@ -91,7 +91,8 @@ def test_one_bad_hit_does_not_hold_back_the_others_and_is_kept_with_its_reason(c
     auth, _ = make_user(services)
     message = register(client, auth)
     client.get(path_of(message["pixel_url"]))
-    bad = json.dumps({"id": "badbadbadbad", "kind": "teleport", "message_id": message["id"], "at": 1.0}).encode()
+    bad = json.dumps({"id": "badbadbadbad", "kind": "teleport", "message_id": message["id"], "at": 1.0,
+                      "ip": "198.51.100.77"}).encode()
     queue.push_hits(services.redis, [bad])
     client.get(path_of(message["pixel_url"]))
     drain()
@@ -105,6 +106,8 @@ def test_one_bad_hit_does_not_hold_back_the_others_and_is_kept_with_its_reason(c
     assert job.func_name == queue.STORE_JOB and job.retries_left == len(queue.RETRY_INTERVALS) - 1
     assert scheduled.get_scheduled_time(job).timestamp() - time.time() <= queue.RETRY_INTERVALS[0] + 1
     assert json.loads(job.args[0][0])["id"] == "badbadbadbad"
+    # Kept for weeks if it keeps failing: with its network, not its whole address.
+    assert json.loads(job.args[0][0])["ip"] == "198.51.100.0"
 
     # When retries run out it stays in the failed registry, reason and hit included.
     job.retries_left = 0

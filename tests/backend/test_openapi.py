@@ -46,7 +46,8 @@ def test_it_describes_the_query_and_path_parameters(spec):
     listed = {p["name"]: p for p in spec["paths"]["/api/v1/messages"]["get"]["parameters"]}
     assert set(listed) == {"limit", "before", "tag", "state"}
     assert all(p["in"] == "query" and not p["required"] for p in listed.values())
-    assert listed["state"]["schema"]["anyOf"][0]["enum"] == ["untracked", "sent", "opened", "clicked", "replied"]
+    assert listed["state"]["schema"]["anyOf"][0]["enum"] == ["untracked", "sent", "declined", "opened", "clicked",
+                                                         "replied"]
     shown = spec["paths"]["/api/v1/messages/{message_id}"]["get"]["parameters"]
     [message_id] = shown
     assert (message_id["name"], message_id["in"], message_id["required"]) == ("message_id", "path", True)

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from ..gone import mark_gone_on_commit
+from ..optout import urls as optout_urls
+from ..optout.wording import footer_words
 from ..store import messages as queries
+from ..store import optouts
 from ..store import protected as protections
 from ..store.models import Event, Message
 from ..store.sender_views import record_sender_view
@@ -20,6 +24,7 @@ from .schemas import (
     ProtectedMessageIn,
     TrackedLink,
 )
+from .schemas.messages import OptOutFooter
 
 # The hop of the reading chain (tracking/hotpath.py) a client reached: the message was still open
 # on its screen at that mark (1, 3 and 9 s by default). ContactMonkey's buckets.
@@ -31,6 +36,10 @@ def create(call) -> tuple[MessageCreated, int]:
     now = datetime.now(UTC)
     fields = body.model_dump(include={"subject", "recipients", "client_ref", "thread_ref", "account", "tracking", "notify"})
     decoy = len(body.links) if body.decoy else None
+    # A recipient who declined this sender's tracking before is declined on this message too.
+    declined = optouts.declined_indexes(call.session, call.user.id, body.recipients, call.services.optout_hasher())
+    if declined:
+        fields["declined_recipients"] = declined
     message = queries.add_message(
         call.session, call.user.id,
         {**fields, "sent_at": body.sent_at or now, "created_at": now, "decoy_position": decoy}, body.links, body.tags,
@@ -54,9 +63,22 @@ def create(call) -> tuple[MessageCreated, int]:
         created.recipient_pixel_urls = [
             f"{base}/p/{signer.pixel_token(message.id, i)}.gif" for i in range(len(body.recipients))
         ]
+    if body.tracking and (call.user.optout_footer if body.optout is None else body.optout):
+        created.optout = _optout_footer(call, message)
+        if body.per_recipient:
+            created.recipient_optout_urls = [
+                optout_urls.optout_url(signer, base, message.id, i) for i in range(len(body.recipients))
+            ]
     if isinstance(body, ProtectedMessageIn):
         created.protected = protected.protect(call, message, body.protected, now)
     return created, 201
+
+
+def _optout_footer(call, message: Message) -> OptOutFooter:
+    """The footer line, in the user's language and wording, with the URL the mail carries."""
+    text, link_text = footer_words(call.user.optout_language, call.user.optout_wording)
+    url = optout_urls.mail_url(call.services.signer, call.services.settings.public_url, message.id, message.recipients)
+    return OptOutFooter(text=text, link_text=link_text, url=url)
 
 
 def create_protected(call) -> tuple[MessageCreated, int]:
@@ -105,6 +127,7 @@ def sender_viewed(call, message_id: int) -> tuple[MessageOut, int]:
 
 def remove(call, message_id: int) -> tuple[None, int]:
     queries.remove_message(call.session, _owned(call, message_id))
+    mark_gone_on_commit(call.session, call.services.redis, [message_id])
     return None, 204
 
 
@@ -138,6 +161,7 @@ def _out(message: Message, protected_state: str | None = None) -> MessageOut:
         account=message.account,
         links=[LinkOut(index=link.position, url=link.url, clicks=link.clicks) for link in message.links],
         protected=protected_state,
+        tracking_declined=bool(message.declined_recipients),
     )
 
 

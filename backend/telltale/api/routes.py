@@ -11,10 +11,11 @@ from pydantic import BaseModel, ValidationError
 from ..accounts.credentials import find_token
 from ..services import Services, services
 from ..store.models import User
-from . import accounts, dashboard, messages, pairing, protected, push, recipients, settings, tokens
+from . import accounts, dashboard, messages, pairing, privacy, protected, push, recipients, settings, tokens
 from . import receipts as receipts_api
 from .errors import ApiError, from_path_validation, from_validation
 from .schemas import (
+    AccountDeleteIn,
     AccountList,
     AccountPath,
     AppriseIn,
@@ -60,7 +61,7 @@ PREFIX = "/api/v1"
 PROTECTED_REQUEST_BYTES = 4 * 1024 * 1024
 # What each error status means, for the document; which routes answer which is Route.errors.
 ERRORS = {
-    "400": "Malformed body, or a pairing code that is unknown, used or expired",
+    "400": "Malformed body, a pairing code that is unknown, used or expired, or an account deletion not confirmed",
     "401": "Missing or bad API token",
     "404": "No such message, token, account or recipient for this user, or an id out of range",
     "409": "The server's owner has not set up that provider, or a protected message is already withdrawn or expired",
@@ -138,6 +139,12 @@ ROUTES = [
     Route("PATCH", "/settings", settings.change,
           "Change time zone, re-open period, quiet hours, digest or popups after a reply", SettingsPatch,
           response=SettingsOut),
+    Route("GET", "/export", privacy.export,
+          "Download all the caller's data (settings, messages, events with their sources and reasons) as one JSON "
+          "document, streamed"),
+    Route("DELETE", "/account", privacy.delete_account,
+          "Delete the caller's account and all their data; linked mailboxes are revoked at their provider",
+          AccountDeleteIn, status=204),
     Route("POST", "/dashboard/link", dashboard.link,
           "Get a one-time URL that signs the caller in to the web dashboard: open it in the user's browser",
           response=DashboardLinkOut),
@@ -218,7 +225,11 @@ def _view(route: Route):
             query = _parse_query(route.query) if route.query else None
             call = Call(svc, session, user, body, query, token.id if token else None)
             result, status = route.handler(call, **params)
-            payload = None if result is None else result.model_dump(mode="json")
+            if isinstance(result, Response):
+                return result  # streamed: it reads in a session of its own
+            payload = result.model_dump(mode="json") if isinstance(result, BaseModel) else None
+        if callable(result):
+            result()  # work that needs the call's transaction over (api/privacy.py)
         if payload is None:
             return Response(status=status)
         response = jsonify(payload)

@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from ..keyring import load_or_create_keys
 from ..services import Services
-from . import best_time, export, messages, pages, phone, recipients, reports, team
+from . import best_time, export, messages, pages, phone, privacy, recipients, reports, team
 from . import receipts as receipt_pages
 from .signin import EXTENSION_KEY, LoginLinks
 
@@ -74,6 +74,10 @@ def blueprint() -> Blueprint:
     bp.add_url_rule("/team/members/<int:member_id>/remove", "team_remove", team.remove, methods=["POST"])
     bp.add_url_rule("/team/leave", "team_leave", team.leave, methods=["POST"])
     bp.add_url_rule("/team/sharing", "team_sharing", team.sharing, methods=["POST"])
+    bp.add_url_rule("/privacy", "privacy", privacy.index)
+    bp.add_url_rule("/privacy", "privacy_change", privacy.change, methods=["POST"])
+    bp.add_url_rule("/privacy/delete", "privacy_delete", privacy.delete, methods=["POST"])
+    bp.add_url_rule("/export/all.json", "export_json", privacy.export_json)
     bp.add_url_rule("/phone", "phone", phone.index)
     bp.add_url_rule("/phone/browsers", "phone_add_browser", phone.add_browser, methods=["POST"])
     bp.add_url_rule("/phone/browsers/<int:subscription_id>/remove", "phone_remove_browser", phone.remove_browser,

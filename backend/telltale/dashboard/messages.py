@@ -9,6 +9,7 @@ from flask import abort, redirect, render_template, request, url_for
 
 from ..api.messages import READING_LABELS
 from ..counting import counts
+from ..gone import mark_gone_on_commit
 from ..live.events import place
 from ..services import services
 from ..store import messages as queries
@@ -130,8 +131,10 @@ def _protection(db, message_id: int, zone: ZoneInfo) -> dict | None:
 
 @signed_in
 def delete(user: User, message_id: int):
-    with services().sessions.begin() as db:
+    svc = services()
+    with svc.sessions.begin() as db:
         queries.remove_message(db, _owned(db, user, message_id))
+        mark_gone_on_commit(db, svc.redis, [message_id])
     return redirect(url_for("dashboard.messages"), code=303)
 
 
@@ -191,6 +194,8 @@ def _summary(message: Message, zone: ZoneInfo) -> dict:
         "tags": sorted(tag.tag for tag in message.tags),
         "first_open_at": message.first_open_at and message.first_open_at.astimezone(zone),
         "links": [(link.position, link.url, link.clicks) for link in message.links],
+        # Shown instead of zeroes that would read as unread: the recipient said no on the opt-out page.
+        "declined": [message.recipients[i] for i in message.declined_recipients or () if i < len(message.recipients)],
     }
 
 

@@ -8,6 +8,7 @@ from flask import render_template, request
 from sqlalchemy.orm import Session
 
 from ..api.messages import READING_LABELS
+from ..retention import kept_since
 from ..services import services
 from ..store import reports
 from ..store.models import User
@@ -35,8 +36,11 @@ def index(user: User):
                                zone=zone.key), 400
     with services().sessions() as db:
         report = _report(db, user, period)
+    # A period reaching back before the retention shows what is left, and says so.
+    since = kept_since(user, services().settings)
+    purged_before = since.astimezone(zone).date() if period.start < since else None
     return render_template("dashboard/reports.html", user=user, period=period, zone=zone.key,
-                           charts_built=charts_built(), **report)
+                           charts_built=charts_built(), purged_before=purged_before, **report)
 
 
 def _report(db: Session, user: User, period: Period) -> dict:

@@ -6,6 +6,7 @@ whose hits are moved back once Redis answers (`replay.py`). Workers are asked fo
 through `jobs.py`, the one place that enqueues; `counts.py` says how many hits are waiting or lost.
 """
 from .counts import lost_hits, pending_hits
+from .cutting import cut_waiting_addresses
 from .jobs import (
     DIGEST_JOB,
     DRAIN_JOB,
@@ -37,6 +38,7 @@ from .writer import HitWriter
 __all__ = [
     "DIGEST_JOB", "DRAIN_JOB", "DRAIN_LOCK_KEY", "DRAIN_WANTED_KEY", "DRAIN_WANTED_TTL", "FORGED_COUNTER_KEY",
     "HITS_KEY", "LOST_COUNTER_KEY", "POLL_JOB", "PUSH_JOB", "RELEASE_JOB", "RETRY_INTERVALS", "STORE_JOB", "HitWriter",
-    "Spool", "enqueue_digest", "enqueue_drain", "enqueue_poll", "enqueue_push", "enqueue_release", "enqueue_store",
+    "Spool", "cut_waiting_addresses", "enqueue_digest",
+    "enqueue_drain", "enqueue_poll", "enqueue_push", "enqueue_release", "enqueue_store",
     "lost_hits", "pending_hits", "push_hits", "replay_spool",
 ]

@@ -11,6 +11,8 @@ from datetime import datetime
 import redis
 from rq import Queue, Retry
 
+from .spool import cut_record
+
 DRAIN_JOB = "telltale.worker.ingest.drain_hits"
 STORE_JOB = "telltale.worker.ingest.store_records"
 DIGEST_JOB = "telltale.worker.digests.send_digest"
@@ -34,8 +36,13 @@ def enqueue_drain(conn: redis.Redis, queue_name: str) -> None:
 
 
 def enqueue_store(conn: redis.Redis, queue_name: str, records: Sequence[bytes]) -> None:
-    """Hand hits that failed inside a batch to a job of their own, retried and kept if it fails."""
-    _enqueue(conn, queue_name, STORE_JOB, [record.decode("utf-8") for record in records])
+    """Hand hits that failed inside a batch to a job of their own, retried and kept if it fails.
+
+    Their addresses are cut to the network first: a job that fails is kept for weeks in rq's
+    failed registry, its error naming each record, where no retention limit reaches it.
+    """
+    cut = [cut_record(record, float("inf")) or record for record in records]
+    _enqueue(conn, queue_name, STORE_JOB, [record.decode("utf-8") for record in cut])
 
 
 def enqueue_digest(conn: redis.Redis, queue_name: str, user_id: int) -> None:

@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from ..privacy import truncate_ip
+
 SPOOL_NAME = "hits.jsonl"
 REPLAY_SUFFIX = ".replaying"
 REPLAY_CHUNK = 500
@@ -75,6 +77,18 @@ class Spool:
                 self.path.rename(self.path.with_name(f"{SPOOL_NAME}.{time.time_ns()}{REPLAY_SUFFIX}"))
         return sum(_replay_file(path, push) for path in self.pending_files() if path.name.endswith(REPLAY_SUFFIX))
 
+    def cut_addresses(self, before: float) -> int:
+        """Cut whole addresses to their network in spooled hits from before `before` (epoch seconds);
+        return how many. The hits stay: only how much of their address they keep changes."""
+        cut = 0
+        with self._locked():
+            if self.path.exists():
+                cut += _cut_file(self.path, before)
+        for path in self.pending_files():
+            if path.name.endswith(REPLAY_SUFFIX):
+                cut += _cut_claimed(path, before)
+        return cut
+
     @contextmanager
     def _locked(self) -> Iterator[None]:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -105,6 +119,59 @@ def _replay_file(path: Path, push: Callable[[Sequence[bytes]], object]) -> int:
             moved += len(chunk)
         path.unlink()  # still holding the claim: nobody can start on it in between
         return moved
+
+
+def _cut_claimed(path: Path, before: float) -> int:
+    """Cut a file being replayed, claimed as a replay claims it; one another process holds is left."""
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        return 0
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return 0
+        if os.fstat(handle.fileno()).st_nlink == 0:
+            return 0
+        return _cut_file(path, before)
+
+
+def _cut_file(path: Path, before: float) -> int:
+    """Rewrite `path` with old hits' addresses cut, whole or not at all: a new file renamed over it."""
+    records, cut = [], 0
+    with path.open("rb") as handle:
+        for line in handle:
+            record = _whole_record(line.rstrip(b"\n"))
+            if record is None:
+                continue
+            shorter = cut_record(record, before)
+            cut += shorter is not None
+            records.append(shorter or record)
+    if not cut:
+        return 0
+    temporary = path.with_name(f".cut-{os.getpid()}-{time.time_ns()}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, b"\n".join(records) + b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(temporary, path)
+    return cut
+
+
+def cut_record(record: bytes, before: float) -> bytes | None:
+    """The hit with its address cut to its network, if it is from before `before` and whole; else None."""
+    hit = json.loads(record)
+    if hit.get("at", before) >= before or not hit.get("ip"):
+        return None
+    network = truncate_ip(hit["ip"])
+    if network == hit["ip"]:
+        return None
+    hit["ip"] = network
+    # The same compact form the hot path writes, the id still first (the spool relies on it).
+    return json.dumps(hit, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _whole_record(line: bytes) -> bytes | None:

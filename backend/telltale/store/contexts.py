@@ -27,7 +27,7 @@ def tracked_messages(session: Session, ids: Iterable[int]) -> dict[int, Any]:
         select(
             Message.id, Message.user_id, Message.tracking, Message.sent_at, Message.notify, Message.subject,
             Message.recipients, Message.thread_ref, Message.opens, Message.last_open_at, Message.decoy_position,
-            Message.replies,
+            Message.replies, Message.declined_recipients,
             select(func.count(Link.id)).where(Link.message_id == Message.id).scalar_subquery().label("link_count"),
             exists().where(Event.message_id == Message.id, Event.kind == "open").label("opened"),
         ).where(Message.id.in_(wanted))

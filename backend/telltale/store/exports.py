@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
-from .models import Event, Message, MessageTag
+from .models import Event, Link, Message, MessageTag
 
 BATCH = 2000
 
@@ -28,7 +28,7 @@ def messages_rows(session: Session, user_id: int, start: datetime | None, end: d
             .scalar_subquery())
     query = select(Message.id, Message.sent_at, Message.subject, Message.recipients, Message.tracking, Message.opens,
                    Message.clicks, Message.replies, Message.readers, Message.first_open_at, Message.first_reply_at,
-                   tags.label("tags")).where(Message.user_id == user_id)
+                   Message.declined_recipients, tags.label("tags")).where(Message.user_id == user_id)
     if start is not None:
         query = query.where(Message.sent_at >= start)
     if end is not None:
@@ -58,3 +58,25 @@ def _rows(session: Session, query) -> Iterator[Row]:
     finally:
         # A download given up half way stops here too: close PostgreSQL's server-side cursor now.
         result.close()
+
+
+# The JSON export (privacy/export.py) holds everything the user's messages hold, each event with
+# its id, source and reason; still never `ip` (see EVENT_COLUMNS).
+FULL_EVENT_COLUMNS = (Event.id, *EVENT_COLUMNS, Event.link_position, Event.method)
+
+
+def all_messages(session: Session, user_id: int) -> Iterator[Row]:
+    """Every column of the user's messages, oldest first, with their tags and links."""
+    tags = (select(func.aggregate_strings(MessageTag.tag, "\n")).where(MessageTag.message_id == Message.id)
+            .scalar_subquery())
+    links = (select(func.aggregate_strings(Link.url, "\n")).where(Link.message_id == Message.id)
+             .scalar_subquery())
+    columns = [column for column in Message.__table__.columns if column.key != "user_id"]
+    query = select(*columns, tags.label("tags"), links.label("links")).where(Message.user_id == user_id)
+    yield from _rows(session, query.order_by(Message.id))
+
+
+def all_events(session: Session, user_id: int) -> Iterator[Row]:
+    query = (select(*FULL_EVENT_COLUMNS).join(Message, Message.id == Event.message_id)
+             .where(Message.user_id == user_id).order_by(Message.id, Event.occurred_at))
+    yield from _rows(session, query)

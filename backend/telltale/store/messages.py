@@ -10,9 +10,15 @@ from sqlalchemy.orm import Session, selectinload
 from .models import Event, Link, Message, MessageTag, ProtectedBody
 
 # Each state as a condition, in the order a message moves through them.
+# A recipient declined tracking on the opt-out page (optout/): a JSON list of their indexes, which
+# the column may also hold as JSON null or [] after a change.
+_DECLINED = Message.declined_recipients.is_not(None) & cast(Message.declined_recipients, Text).not_in(["null", "[]"])
+_NOTHING_COUNTED = (Message.opens == 0) & (Message.clicks == 0) & (Message.replies == 0)
 STATE_CONDITIONS = {
     "untracked": Message.tracking.is_(False),
-    "sent": Message.tracking.is_(True) & (Message.opens == 0) & (Message.clicks == 0) & (Message.replies == 0),
+    "sent": Message.tracking.is_(True) & _NOTHING_COUNTED & ~_DECLINED,
+    # Nothing counted because a recipient said no: not "unread", which zeroes would suggest.
+    "declined": Message.tracking.is_(True) & _NOTHING_COUNTED & _DECLINED,
     "opened": Message.tracking.is_(True) & (Message.opens > 0) & (Message.clicks == 0) & (Message.replies == 0),
     "clicked": Message.tracking.is_(True) & (Message.clicks > 0) & (Message.replies == 0),
     "replied": Message.tracking.is_(True) & (Message.replies > 0),
@@ -27,7 +33,9 @@ def state_of(message: Message) -> str:
         return "replied"
     if message.clicks:
         return "clicked"
-    return "opened" if message.opens else "sent"
+    if message.opens:
+        return "opened"
+    return "declined" if message.declined_recipients else "sent"
 
 
 def add_message(session: Session, user_id: int, fields: dict, links: Sequence[str], tags: Sequence[str]) -> Message:

@@ -68,6 +68,14 @@ class User(Base):
     digest_sent_at: Mapped[datetime | None] = mapped_column()
     # Once a recipient has replied, their re-opens of the thread are old news: no popup unless asked.
     popups_after_reply: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Privacy (privacy controls, README "Privacy"): days this user's messages are kept, when
+    # shorter than the instance's TELLTALE_RETENTION_DAYS; None keeps the instance's.
+    retention_days: Mapped[int | None] = mapped_column(Integer)
+    # The opt-out footer: added to every tracked message unless the compose window says otherwise,
+    # in this language, in the user's own words when they gave some.
+    optout_footer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    optout_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    optout_wording: Mapped[str | None] = mapped_column(String(300))
 
 
 class ApiToken(Base):
@@ -151,6 +159,9 @@ class Message(Base):
     internet_message_id: Mapped[str | None] = mapped_column(String(998))
     replies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     first_reply_at: Mapped[datetime | None] = mapped_column()
+    # The recipients (indexes into `recipients`) who declined tracking on the opt-out page: their
+    # hits, and those of a URL shared by every recipient, are discarded before storage.
+    declined_recipients: Mapped[list | None] = mapped_column(JSON)
 
     links: Mapped[list[Link]] = relationship(
         order_by="Link.position", cascade="all, delete-orphan", passive_deletes=True
@@ -218,6 +229,19 @@ class Event(Base):
     reading_step: Mapped[int | None] = mapped_column(Integer)
     # This open, or this forward image, says the message went on to someone else.
     forwarded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class TrackingOptOut(Base):
+    """A recipient declined this sender's tracking: a keyed hash of their address, never the address."""
+
+    __tablename__ = "tracking_optouts"
+    __table_args__ = (UniqueConstraint("user_id", "address_hash"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # HMAC-SHA256 of the lower-cased address under the instance's opt-out key (optout/hashing.py).
+    address_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column()
 
 
 class SenderView(Base):

@@ -8,7 +8,7 @@ Everything else goes to the Flask app underneath.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from urllib.parse import quote
 
 from ..errors import BadToken
@@ -44,17 +44,30 @@ NOT_FOUND_HEADERS = [
     ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
     *NO_CACHE,
 ]
+GONE_PAGE = (
+    b"<!doctype html><meta charset=utf-8><title>Message deleted</title>"
+    b"<p>This link belonged to a message its sender has since deleted, so it no longer leads anywhere.</p>\n"
+)
+GONE_HEADERS = [
+    ("Content-Type", "text/html; charset=utf-8"),
+    ("Content-Length", str(len(GONE_PAGE))),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    *NO_CACHE,
+]
 ALLOWED = {"GET", "HEAD"}
 _URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
 
 
 class HotPath:
     # Header lists answered unchanged to every request of their kind (tracking/gunicorn_worker.py caches them).
-    CONSTANT_HEADERS = (PIXEL_HEADERS, UNSTORED_HEADERS, NOT_FOUND_HEADERS)
+    CONSTANT_HEADERS = (PIXEL_HEADERS, UNSTORED_HEADERS, NOT_FOUND_HEADERS, GONE_HEADERS)
 
     def __init__(self, app, signer: TokenSigner, writer: HitWriter, trusted_proxies: int,
-                 reading_marks: Sequence[float] = (1.0, 3.0, 9.0)):
+                 reading_marks: Sequence[float] = (1.0, 3.0, 9.0), gone: Callable[[int], bool] = lambda _id: False):
         self.app = app
+        # Whether a message was deleted (gone.py): its links stop redirecting.
+        self._gone = gone
         self._signer = signer
         self._writer = writer
         self._trusted = trusted_proxies
@@ -132,6 +145,9 @@ class HotPath:
             self._writer.count_forged()
             start_response("404 Not Found", NOT_FOUND_HEADERS)
             return [] if method == "HEAD" else [NOT_FOUND_PAGE]
+        if self._gone(claim.message_id):
+            start_response("410 Gone", GONE_HEADERS)
+            return [] if method == "HEAD" else [GONE_PAGE]
         # Stored or not, the recipient goes where the link says: a click is never held hostage
         # to our storage; the writer has counted and reported a hit it could not keep.
         self._writer.write(

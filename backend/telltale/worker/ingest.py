@@ -144,6 +144,7 @@ def store(svc: Services, raw: Sequence[bytes]) -> int:
     judge = svc.judge()
     with svc.sessions.begin() as session:
         messages = tracked_messages(session, (int(hit["message_id"]) for hit in hits))
+        hits = _undeclined(hits, messages)
         # A message deleted, or with tracking switched off, keeps nothing of its hits.
         live = [message for message in messages.values() if message.tracking]
         contexts = message_contexts(session, live, judge.context_query(hits))
@@ -152,6 +153,26 @@ def store(svc: Services, raw: Sequence[bytes]) -> int:
     # After the commit: a client told of an event can read it through the API at once.
     publish(svc, fresh, messages, preferences(users))
     return len(new)
+
+
+def _undeclined(hits: list[dict], messages: dict) -> list[dict]:
+    """Drop the hits a recipient declined: on their own URL, or on one all recipients share (it may be theirs).
+
+    Dropped before judging, so they are neither stored nor counted nor published; the hot path
+    still answered them (the pixel its GIF, the link its redirect), as it cannot know without the
+    store. A chunk with no declined message, nearly every one, is passed through untouched.
+    """
+    declined = {message.id: message.declined_recipients for message in messages.values() if message.declined_recipients}
+    if not declined:
+        return hits
+    return [hit for hit in hits if not _declined_by(hit, declined.get(int(hit["message_id"])))]
+
+
+def _declined_by(hit: dict, declined: list[int] | None) -> bool:
+    if not declined:
+        return False
+    recipient = hit.get("recipient")
+    return recipient is None or recipient in declined
 
 
 def _write(session: Session, judged: Judged) -> tuple[list[dict], set[str]]:

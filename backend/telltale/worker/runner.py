@@ -23,7 +23,7 @@ from sqlalchemy import exc as db_errors
 
 from .. import queue
 from ..services import Services, working
-from . import digests, protected, replies
+from . import digests, protected, replies, retention
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY = 5.0
@@ -179,11 +179,14 @@ def sweep(svc: Services) -> None:
             queue.enqueue_drain(svc.redis, svc.settings.queue_name)
     except redis.RedisError as exc:
         log.warning("sweep skipped, Redis is unreachable: %s", exc)
+        # Hits wait in the spool meanwhile, with whole addresses: those cannot outstay their limit.
+        retention.cut_spool_if_due(svc)
         return
     try:
         digests.check_due_digests(svc)
         replies.enqueue_due_polls(svc)
         protected.check_expired(svc)
+        retention.check_retention(svc)
     except (redis.RedisError, db_errors.OperationalError, db_errors.InterfaceError) as exc:
         # Digests and mailbox polls wait for the next sweep; an outage must not stop the sweeper thread.
         log.warning("digest and reply checks skipped: %s", exc)

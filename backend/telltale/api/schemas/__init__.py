@@ -32,6 +32,7 @@ from .messages import (
     TrackedLink,
 )
 from .pairing import PairIn, PairingCode, PairOut
+from .privacy import AccountDeleteIn
 from .protected import (
     InlineImage,
     ProtectedCreated,
@@ -80,6 +81,8 @@ __all__ = [
     "AccountList", "AccountOut", "AccountPath", "LinkIn", "LinkUrlOut", "Provider", "UnlinkOut",
     # dashboard
     "DashboardLinkOut",
+    # privacy
+    "AccountDeleteIn",
     # protected
     "InlineImage", "ProtectedCreated", "ProtectedIn", "ProtectionOut", "ProtectionPut", "ReadingUrl",
     "RecipientIndexPath", "RevokedOut",

@@ -11,7 +11,7 @@ from ...targets import MAX_TARGET_LENGTH, validate_target
 from .common import PRINTABLE, Address, Id, Moment, Strict
 from .protected import ProtectedCreated, ProtectedIn, ProtectionOut
 
-State = Literal["untracked", "sent", "opened", "clicked", "replied"]
+State = Literal["untracked", "sent", "declined", "opened", "clicked", "replied"]
 # PostgreSQL cannot store NUL in text, and no address, reference or subject needs one.
 Recipient = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320, pattern=r"^[^\x00]*$")]
 Subject = Annotated[str, StringConstraints(max_length=998, pattern=r"^[^\x00]*$")]
@@ -53,6 +53,8 @@ class MessageIn(Strict):
     tags: Tags = []
     per_recipient: bool = Field(default=False, description="Also issue one pixel URL per recipient")
     decoy: bool = Field(default=False, description="Also issue a link for an invisible decoy: only machines follow it")
+    optout: bool | None = Field(default=None, description="Add the opt-out footer, a line with a link where a "
+                                                          "recipient declines tracking; null: the user's default")
 
 
 class ProtectedMessageIn(MessageIn):
@@ -66,6 +68,12 @@ class TrackedLink(BaseModel):
     tracked_url: str
 
 
+class OptOutFooter(BaseModel):
+    text: str = Field(description="The footer's sentence, in the user's wording or their language's default")
+    link_text: str = Field(description="The text of the link to `url`, in the user's language")
+    url: str
+
+
 class MessageCreated(BaseModel):
     id: int
     pixel_url: str
@@ -74,6 +82,10 @@ class MessageCreated(BaseModel):
     links: list[TrackedLink]
     recipient_pixel_urls: list[str] | None = None
     decoy_url: str | None = None
+    optout: OptOutFooter | None = Field(default=None, description="The opt-out footer the mail carries, when it "
+                                                                  "is on and the message is tracked")
+    recipient_optout_urls: list[str] | None = Field(default=None, description="With `per_recipient` and the "
+                                                    "footer on: each recipient's own opt-out URL")
     protected: ProtectedCreated | None = Field(default=None, description="For a protected message: the reading "
                                                                          "URLs and the teaser the mail carries")
 
@@ -138,6 +150,8 @@ class MessageOut(BaseModel):
     links: list[LinkOut]
     protected: Literal["available", "withdrawn", "expired"] | None = Field(
         default=None, description="For a protected message, whether its page can be read now; null for any other")
+    tracking_declined: bool = Field(default=False, description="A recipient declined tracking on the opt-out page: "
+                                    "their opens and clicks, and those of URLs all recipients share, are not recorded")
 
 
 class EventOut(BaseModel):

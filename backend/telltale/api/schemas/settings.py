@@ -1,6 +1,7 @@
 """/api/v1/settings: time zone, re-open period, quiet hours, digest and popups after a reply."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
@@ -31,6 +32,7 @@ ZoneName = Annotated[
     str, AfterValidator(_zone), Field(json_schema_extra={"enum": sorted(ZONES)}, description="An IANA time zone name")
 ]
 Digest = Literal["off", "hourly", "daily"]
+OptOutLanguage = Literal["en", "es", "de"]
 
 
 class QuietHours(Strict):
@@ -48,6 +50,13 @@ class SettingsOut(BaseModel):
     quiet_hours: QuietHours | None
     digest: Digest
     popups_after_reply: bool = Field(description="Popups for re-opens of a thread whose recipient has replied")
+    retention_days: int | None = Field(description="Days this user's messages and events are kept, when shorter than "
+                                                   "the server's; null keeps the server's")
+    retention_days_max: int = Field(description="The server's retention (TELLTALE_RETENTION_DAYS): the longest allowed")
+    kept_since: datetime = Field(description="Messages sent before this moment have been purged, and reports start here")
+    optout_footer: bool = Field(description="New tracked messages carry the opt-out footer unless the send says otherwise")
+    optout_language: OptOutLanguage
+    optout_wording: str | None = Field(description="The footer's sentence in the user's own words; null: the language's")
 
 
 class SettingsPatch(Strict):
@@ -56,3 +65,7 @@ class SettingsPatch(Strict):
     quiet_hours: QuietHours | None = None
     digest: Digest | None = None
     popups_after_reply: bool | None = None
+    retention_days: Annotated[int, Field(ge=1, le=100 * 365)] | None = None
+    optout_footer: bool | None = None
+    optout_language: OptOutLanguage | None = None
+    optout_wording: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] | None = None
