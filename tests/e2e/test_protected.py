@@ -8,11 +8,10 @@ from __future__ import annotations
 import html
 import re
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
+from .scanner import READER_AGENT, fetch
 from .test_dashboard import accessible
 from .test_extension import PIXEL, fetch_as_recipient, only_message, open_compose, pair, send
 from .webmail import GMAIL_COMPOSE, OUTLOOK_COMPOSE
@@ -22,25 +21,10 @@ TEASER = "[data-telltale-teaser]"
 EXPIRY = "[data-telltale-expiry]"
 BODY = "[data-fixture=body]"
 READING_LINK = re.compile(r'<a href="([^"]*/m/[^"]*)">')
-# Safe Links: a current Chrome's User-Agent from Exchange Online Protection's published range. The
-# address is the test's own (loopback), so only the request's shape speaks for it here.
-SCANNER = {"User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-                         "Chrome/120.0.0.0 Safari/537.36"}
-# The recipient's browser: headless Chromium names itself HeadlessChrome, which the classifier
-# rightly takes for a machine.
-READER_AGENT = SCANNER["User-Agent"].replace("120.0.0.0", "131.0.0.0")
 # The classifier takes a click (and a press of Show) within 10 s of sending for a scanner's.
 READ_AFTER_SECONDS = 10.5
 
 
-def fetch(url: str, method: str = "GET") -> tuple[int, str]:
-    request = urllib.request.Request(url, headers=SCANNER, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, error.read().decode()
 
 
 def protection(backend, token, message_id: int) -> dict:

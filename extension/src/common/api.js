@@ -22,7 +22,15 @@ export class Api {
     this.fetch = fetchImpl;
   }
 
-  async call(method, path, { body, deadlineMs = 10_000 } = {}) {
+  async call(method, path, options = {}) {
+    const response = await this.request(method, path, options);
+    if (response.status === 204) return null;
+    return response.json().catch(() => null);
+  }
+
+  // The server's answer to one request, once it is a success; throws an ApiError otherwise. The
+  // deadline covers the wait for the answer to start, not the reading of its body.
+  async request(method, path, { body, deadlineMs = 10_000 } = {}) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), deadlineMs);
     const headers = {};
@@ -43,13 +51,10 @@ export class Api {
     } finally {
       clearTimeout(timer);
     }
-    if (response.status === 204) return null;
+    if (response.ok) return response;
     const payload = await response.json().catch(() => null);
-    if (!response.ok) {
-      const reason = payload?.error?.message || `the server answered ${response.status}`;
-      throw new ApiError(reason, response.status, payload?.error?.field ?? null, payload?.error?.code ?? null);
-    }
-    return payload;
+    const reason = payload?.error?.message || `the server answered ${response.status}`;
+    throw new ApiError(reason, response.status, payload?.error?.field ?? null, payload?.error?.code ?? null);
   }
 
   pair(code, label) {
@@ -124,6 +129,19 @@ export class Api {
 
   revokeToken(tokenId) {
     return this.call("DELETE", `/tokens/${tokenId}`);
+  }
+
+  // Everything the server keeps for this account, as {blob, filename}: the one answer that is a
+  // file. The server streams it, so only the wait for its start has a deadline.
+  async exportData() {
+    const response = await this.request("GET", "/export", { deadlineMs: 60_000 });
+    const named = /filename="?([^";]+)"?/i.exec(response.headers.get("Content-Disposition") || "");
+    return { blob: await response.blob(), filename: named?.[1] || "telltale-export.json" };
+  }
+
+  // Delete the account and everything kept for it; `confirm` is its email, typed by the user.
+  deleteAccount(confirm) {
+    return this.call("DELETE", "/account", { body: { confirm } });
   }
 
   // Unpair: the token this Api was made with stops working.

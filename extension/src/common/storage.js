@@ -11,6 +11,9 @@
 //   lastEventId     the id of the last live event handled, to resume the websocket from it
 //   recentEvents    the last RECENT_EVENTS live events, newest first, for the toolbar popup
 //   abandoned       registrations given up at Send, until the server deletes them (background/abandoned.js)
+//   dontTrack       the don't-track list: canonical addresses and domains (common/dont-track.js)
+//   optoutFooter    the account's optout_footer setting as the options page last read it, or null
+//                   when not known: what the compose's Opt-out footer switch shows first
 // chrome.storage.session (gone when the browser closes):
 //   senderViews          {messageId: epoch ms} of the sender looking at their own message
 //   notificationTargets  {notification id: message id}: what a click on a notification opens
@@ -23,6 +26,8 @@ const SETTINGS = Object.freeze({
   detectForwards: false,
   lastEventId: null,
   recentEvents: Object.freeze([]),
+  dontTrack: Object.freeze([]),
+  optoutFooter: null,
 });
 // What the user switches on or off in the options page.
 export const CHOICES = Object.freeze(["trackByDefault", "notify", "detectForwards"]);
@@ -54,28 +59,39 @@ export function isPaired(settings) {
   return Boolean(settings.serverUrl && settings.token);
 }
 
+// What belongs to one account on one server, forgotten with its token.
+const ACCOUNT_STATE = Object.freeze({ token: SETTINGS.token, lastEventId: SETTINGS.lastEventId, optoutFooter: SETTINGS.optoutFooter });
+
 // A token belongs to the server that issued it, and so does the id of the last event seen there:
 // both are forgotten when the server changes. Answers the settings as they were before.
 export async function saveServerUrl(serverUrl) {
   const before = await readSettings();
   const moved = before.serverUrl !== serverUrl;
-  await chrome.storage.local.set(moved ? { serverUrl, token: SETTINGS.token, lastEventId: SETTINGS.lastEventId } : { serverUrl });
+  await chrome.storage.local.set(moved ? { serverUrl, ...ACCOUNT_STATE } : { serverUrl });
   return before;
 }
 
 // A new token may be another account's: its events start from now, not from the old account's
 // last id, and the old account's events leave the toolbar popup.
 export function savePairing(token) {
-  return chrome.storage.local.set({ token, lastEventId: SETTINGS.lastEventId, recentEvents: [] });
+  return chrome.storage.local.set({ ...ACCOUNT_STATE, token, recentEvents: [] });
 }
 
 export function forgetPairing() {
-  return chrome.storage.local.set({ token: SETTINGS.token, lastEventId: SETTINGS.lastEventId });
+  return chrome.storage.local.set(ACCOUNT_STATE);
 }
 
 export function saveChoice(key, value) {
   if (!CHOICES.includes(key)) throw new Error(`${key} is not one of the options' choices`);
   return chrome.storage.local.set({ [key]: Boolean(value) });
+}
+
+export function saveDontTrack(entries) {
+  return chrome.storage.local.set({ dontTrack: [...entries] });
+}
+
+export function saveOptoutFooter(on) {
+  return chrome.storage.local.set({ optoutFooter: typeof on === "boolean" ? on : null });
 }
 
 export function saveLastEventId(eventId) {

@@ -1,7 +1,7 @@
 // The controls Telltale puts next to Send in each compose window it can track: the Track switch,
-// the Protected switch (with its teaser and expiry, shown while it is on) and the Tags field. Tags
-// typed at compose time go with the registration, so a message is filed (say "q3, board") before
-// it is even sent. Plain DOM code.
+// the Opt-out footer switch, the Protected switch (with its teaser and expiry, shown while it is
+// on) and the Tags field. Tags typed at compose time go with the registration, so a message is
+// filed (say "q3, board") before it is even sent. Plain DOM code.
 import { parseTags } from "../common/tags.js";
 
 const ON = "#1a73e8";
@@ -13,13 +13,17 @@ export const EXPIRY_CHOICES = Object.freeze([[0, "Never expires"], [24, "Expires
 
 // {element, setSwitch(on), setProtect(on)}: for when Telltale itself changes what the next Send does.
 // onProtectChange({protected, teaser, expiresAfterViewHours}) is told every change of the three.
-export function createControls(document, { on, enabled, onTrackChange, onTagsChange, onProtectChange = () => {} }) {
+// `optout`: whether the Opt-out footer switch starts on; onOptoutChange(on) hears the user flip it.
+export function createControls(document, {
+  on, enabled, onTrackChange, onTagsChange, onProtectChange = () => {}, optout = false, onOptoutChange = () => {},
+}) {
   const { button, render } = trackSwitch(document, { on, enabled, onChange: onTrackChange });
   const controls = document.createElement("span");
   controls.setAttribute("data-telltale-controls", "");
   controls.setAttribute("style", "display:inline-flex;align-items:center;flex-wrap:wrap");
   const protect = protectControls(document, enabled, onProtectChange);
-  controls.append(button, ...protect.elements, tagsField(document, onTagsChange));
+  const footer = optoutSwitch(document, { on: optout, enabled, onChange: onOptoutChange });
+  controls.append(button, footer, ...protect.elements, tagsField(document, onTagsChange));
   return { element: controls, switchElement: button, setSwitch: render, setProtect: protect.set };
 }
 
@@ -113,6 +117,31 @@ function trackSwitch(document, { on, enabled, onChange }) {
     onChange(value);
   });
   return { button, render };
+}
+
+// Whether a tracked message ends with a line telling its recipients how to opt out of tracking
+// (the account's default is set in the options page).
+function optoutSwitch(document, { on, enabled, onChange }) {
+  const button = pill(document, "data-telltale-optout");
+  let value = Boolean(on);
+  const render = () => {
+    button.setAttribute("aria-checked", String(value));
+    button.textContent = value ? "● Opt-out footer" : "○ Opt-out footer";
+    button.style.color = value ? ON : OFF;
+    button.title = value
+      ? "A tracked message ends with a short line where its recipients can opt out of tracking: click to leave it out"
+      : "Click to end a tracked message with a short line where its recipients can opt out of tracking";
+  };
+  button.disabled = !enabled;
+  render();
+  button.addEventListener("click", (event) => {
+    event.stopPropagation();
+    event.preventDefault();
+    value = !value;
+    render();
+    onChange(value);
+  });
+  return button;
 }
 
 function tagsField(document, onChange) {

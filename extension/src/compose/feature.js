@@ -29,12 +29,16 @@ import { SETTLE_MS, composeWindow, composeWindows } from "./window.js";
 // into compose windows that have none yet.
 export function start(adapter, settings) {
   const document = globalThis.document;
-  // Per compose window: {tracking, protection, tags, phase, switch, setSwitch}; phase: see send.js;
-  // protection: {protected, teaser, expiresAfterViewHours} (controls.js).
+  // Per compose window: {tracking, protection, tags, optout, phase, switch, setSwitch}; phase: see
+  // send.js; protection: {protected, teaser, expiresAfterViewHours} (controls.js); optout: the
+  // Opt-out footer switch once the user flipped it, null until then (the account's default);
+  // declinedAt: when a Send last went out untracked for the don't-track list (send.js).
   const states = new WeakMap();
   const stateOf = (root) => {
     if (!states.has(root)) {
-      states.set(root, { tracking: settings.trackByDefault, protection: { protected: false }, tags: [], phase: "idle", switch: null });
+      states.set(root, {
+        tracking: settings.trackByDefault, protection: { protected: false }, tags: [], optout: null, phase: "idle", switch: null,
+      });
     }
     return states.get(root);
   };
@@ -72,6 +76,13 @@ function attachControls(adapter, settings, root, state) {
     },
     onProtectChange: (protection) => {
       state.protection = protection;
+      if (state.phase === "ready") state.phase = "idle";
+    },
+    // Shown as the account's default as the options page last read it; the server applies its own
+    // unless the user flips the switch (registration.js).
+    optout: state.optout ?? settings.optoutFooter === true,
+    onOptoutChange: (on) => {
+      state.optout = on;
       if (state.phase === "ready") state.phase = "idle";
     },
   });

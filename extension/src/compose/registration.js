@@ -8,14 +8,17 @@ import { applyTracking, removeTracking, trackableAnchors } from "./tracking.js";
 
 // Register the message `compose` holds and apply the registration to its body; answers
 // {message, registration}. Throws, with the mail to go out untracked, when the service worker or
-// the backend does not answer within REGISTER_DEADLINE_MS.
-export async function register(adapter, settings, compose, tags) {
+// the backend does not answer within REGISTER_DEADLINE_MS, or answers what the body cannot take.
+// `optout`: the Opt-out footer switch, sent only once the user has flipped it (feature.js), so a
+// server from before the footer is never sent a field it would refuse.
+export async function register(adapter, settings, compose, { tags, optout = null }) {
   const { body, root } = compose;
   const anchors = trackableAnchors(body, settings.serverUrl);
   const message = {
     ...describe(adapter, root, tags),
     links: anchors.map((anchor) => anchor.getAttribute("href")),
     decoy: true,
+    ...(typeof optout === "boolean" ? { optout } : {}),
   };
   let registration;
   try {
@@ -25,22 +28,30 @@ export async function register(adapter, settings, compose, tags) {
     ask("abandon", { message }).catch(() => {});
     throw error;
   }
-  applyTracking(body, anchors, registration, { forwards: settings.detectForwards });
+  try {
+    applyTracking(body, anchors, registration, { forwards: settings.detectForwards });
+  } catch (error) {
+    // applyTracking changes nothing before it throws: the registration has no mail to follow.
+    ask("discard", { messageId: registration.id, message }).catch(() => {});
+    throw error;
+  }
   edited(body);
   return { message, registration };
 }
 
 // Register a protected message: its body goes to the server, and the compose body becomes the
-// teaser with the reading link (protection.js), plus the pixel when Track is on. Throws, the body
+// teaser with the reading link (protection.js), plus the pixel (and the opt-out footer the
+// server answers with) when Track is on. Throws, the body
 // as the user wrote it, if the server does not take it within PROTECT_DEADLINE_MS: the mail then
 // goes out as written (send.js), never with half of either.
-export async function registerProtected(adapter, settings, compose, { tracking, tags, protection }) {
+export async function registerProtected(adapter, settings, compose, { tracking, tags, protection, optout = null }) {
   const { body, root } = compose;
   const { html, images } = await bodyForServer(body);
   const message = {
     ...describe(adapter, root, tags),
     links: [],
     tracking,
+    ...(typeof optout === "boolean" ? { optout } : {}),
     protected: {
       html,
       images,

@@ -1,12 +1,17 @@
 // Tracking at Send. At a capture-phase Send (click, Enter/Space on the button, Ctrl/Cmd+Enter) of
 // a compose that window.js accepts, the event is cancelled, the message registered and its body
-// tracked (registration.js), and Send clicked again; after-send.js then checks that it left.
+// tracked (registration.js), and Send clicked again; after-send.js then checks that it left. A
+// message to someone on the don't-track list (dont-track.js) is not stopped at all.
 import { isPaired } from "../common/storage.js";
 import { every, failSoft } from "../webmail/find.js";
 import { confirmScheduled, confirmSent } from "./after-send.js";
+import { dontTrackReason } from "./dont-track.js";
 import { showNotice } from "./notice.js";
 import { register, registerProtected } from "./registration.js";
 import { composeWindow } from "./window.js";
+
+// Send events closer together than this are one Send, as far as the user's notices go.
+const ONE_SEND_MS = 1000;
 
 // The capture-phase listener for clicks and key presses. A compose's state (feature.js) has a
 // phase: "idle" until Send; "preparing" while we register (further Send events are swallowed);
@@ -23,6 +28,15 @@ export function sendListener(adapter, settings, stateOf) {
       return;
     }
     if (!(state.tracking || state.protection.protected) || !isPaired(settings)) return;
+    const declined = dontTrackReason(adapter, settings, aimed.compose.root, { protecting: state.protection.protected });
+    if (declined) {
+      // Left to the webmail untouched: nothing to register means nothing to wait for. One Send can
+      // reach us twice (Enter on a button, then the click it makes): the user is told once.
+      const now = performance.now();
+      if (now - (state.declinedAt ?? -Infinity) >= ONE_SEND_MS) showNotice(aimed.compose.root.ownerDocument, declined);
+      state.declinedAt = now;
+      return;
+    }
     cancel(event);
     state.phase = "preparing";
     trackThenSend(adapter, settings, aimed, state);
@@ -32,7 +46,7 @@ export function sendListener(adapter, settings, stateOf) {
 function trackThenSend(adapter, settings, { compose, button, kind }, state) {
   const started = performance.now();
   const protecting = state.protection.protected;
-  (protecting ? registerProtected(adapter, settings, compose, state) : register(adapter, settings, compose, state.tags))
+  (protecting ? registerProtected(adapter, settings, compose, state) : register(adapter, settings, compose, state))
     .then((registered) => {
       state.phase = "ready";
       clickAgain(button);

@@ -2,13 +2,15 @@
 // runs in the webmail page and under `node --test`.
 //
 // The user's text is never touched: only `href` attributes of the user's own links change, and
-// one <img> is inserted. Links inside a quoted reply or forward are someone else's and stay as
-// they are; so do mailto:, tel: and in-page anchors.
+// one <img> is inserted, with the opt-out footer's line before it when the server sends one. Links
+// inside a quoted reply or forward are someone else's and stay as they are; so do mailto:, tel:
+// and in-page anchors.
 import { TRACKING_PATHS, trackingPrefix } from "../common/server-urls.js";
 import { SHARED } from "../webmail/shared-selectors.js";
 
 const QUOTE_SELECTOR = SHARED.quoteStart.join(", ");
 const MAX_URL_LENGTH = 2048;
+const MUTED = "#80868b";
 
 export function isTrackable(href) {
   if (typeof href !== "string" || href.length === 0 || href.length > MAX_URL_LENGTH) return false;
@@ -43,12 +45,14 @@ export function hasPixel(body, pixelUrl) {
   return [...body.querySelectorAll("img[src]")].some((img) => img.getAttribute("src").startsWith(prefix));
 }
 
-// Apply a registration ({pixel_url, reading_url, forward_url, links: [{url, tracked_url}]}) to `body`.
-// `options.forwards` adds the forward markup style (an opt-in: it is a <style> element in the body). The registration was
-// made from `anchors` (trackableAnchors of this body at Send); an anchor whose href changed since
-// keeps its href rather than point somewhere the user did not write.
+// Apply a registration ({pixel_url, reading_url, forward_url, optout, links: [{url, tracked_url}]})
+// to `body`. `options.forwards` adds the forward markup style (an opt-in: it is a <style> element
+// in the body). The registration was made from `anchors` (trackableAnchors of this body at Send);
+// an anchor whose href changed since keeps its href rather than point somewhere the user did not
+// write. Throws, having changed nothing, when the registration's opt-out footer cannot be built.
 export function applyTracking(body, anchors, registration, options = {}) {
   const document = body.ownerDocument;
+  const footer = registration.optout ? footerLine(document, registration.optout) : null;
   let rewritten = 0;
   anchors.forEach((anchor, index) => {
     const link = registration.links[index];
@@ -60,12 +64,13 @@ export function applyTracking(body, anchors, registration, options = {}) {
   if (!hasPixel(body, registration.pixel_url)) {
     const pixel = image(document, registration.pixel_url);
     // Before the quoted part: Gmail folds quoted text away, and an image inside the fold
-    // would load late or never.
+    // would load late or never. The footer goes there too, after the user's own text.
     const quote = quoteStart(body);
     const holder = quote ? topLevelAncestor(quote, body) : null;
-    if (holder) body.insertBefore(pixel, holder);
-    else body.appendChild(pixel);
-    let last = pixel;
+    const first = footer || pixel;
+    if (holder) body.insertBefore(first, holder);
+    else body.appendChild(first);
+    let last = footer ? placeAfter(footer, pixel) : pixel;
     // The reading image: the server holds it and redirects it on while the message stays open.
     if (isTrackable(registration.reading_url)) last = placeAfter(last, image(document, registration.reading_url));
     if (isTrackable(registration.decoy_url)) last = placeAfter(last, decoy(document, registration.decoy_url));
@@ -91,6 +96,39 @@ export function removeTracking(body, registration) {
   }
   if (registration.forward_url) {
     for (const style of body.querySelectorAll("style")) if (style.textContent.includes(registration.forward_url)) style.remove();
+  }
+  if (registration.optout?.url) removeFooter(body, registration.optout);
+}
+
+// The opt-out footer's line for `optout` ({text, link_text, url}): small grey text and a link
+// where the recipient can ask not to be tracked, in the words the server wrote (the user's
+// language, or their own wording). Throws if the answer is not one a line can be made of.
+function footerLine(document, optout) {
+  const { text, link_text: linkText, url } = optout;
+  if (!isTrackable(url) || typeof text !== "string" || typeof linkText !== "string" || !linkText.trim()) {
+    throw new Error("the server's opt-out footer held no link");
+  }
+  const line = document.createElement("div");
+  // Set apart from the user's last line, as a signature's separator would be.
+  line.setAttribute("style", `margin-top:12px;font-size:11px;line-height:1.4;color:${MUTED}`);
+  const link = document.createElement("a");
+  link.setAttribute("href", url);
+  link.setAttribute("style", `color:${MUTED}`);
+  link.textContent = linkText.trim();
+  if (text.trim()) line.append(document.createTextNode(`${text.trim()} `));
+  line.append(link);
+  return line;
+}
+
+// Take the footer's line out again, found by its link as an editor may have rebuilt it; its
+// holder goes only when it holds nothing but the footer's words, so nothing the user wrote goes.
+function removeFooter(body, optout) {
+  const words = `${optout.text?.trim() ?? ""} ${optout.link_text?.trim() ?? ""}`.trim();
+  for (const anchor of body.querySelectorAll("a[href]")) {
+    if (anchor.getAttribute("href") !== optout.url) continue;
+    const holder = anchor.parentElement;
+    if (holder && holder !== body && holder.textContent.trim() === words) holder.remove();
+    else anchor.remove();
   }
 }
 

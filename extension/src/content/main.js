@@ -8,7 +8,7 @@ import * as ownPixels from "./own-pixels.js";
 import { watchPage } from "./page-watch.js";
 import * as sentList from "./sent-list.js";
 
-const KEYS = ["serverUrl", "token", "trackByDefault", "detectForwards"];
+const KEYS = ["serverUrl", "token", "trackByDefault", "detectForwards", "dontTrack", "optoutFooter"];
 
 export async function startContent(adapter) {
   // One object shared by every feature, updated in place when the options change.

@@ -1,5 +1,6 @@
-// The settings page: which server, pairing with it, this browser's own choices, and, once paired,
-// the account's notification settings, linked mailboxes and tokens (their own sections). #status is
+// The settings page: which server, pairing with it, this browser's own choices and don't-track
+// list, and, once paired, the account's notification settings, linked mailboxes, tokens and
+// privacy settings and data (their own sections). #status is
 // the line that says what happened to the pairing; its data-state ("unpaired", "paired", "error")
 // is what the end-to-end tests wait on.
 import { ApiError, pairWith, pairedApi } from "../common/api.js";
@@ -8,9 +9,11 @@ import { normaliseServerUrl, originPattern } from "../common/server-urls.js";
 import { forgetPairing, isPaired, readSettings, saveChoice, savePairing, saveServerUrl } from "../common/storage.js";
 import { tokenLabel } from "./devices.js";
 import { hideDevices, loadDevices } from "./devices-section.js";
+import { initDontTrack } from "./dont-track-section.js";
 import { hideMailboxes, initMailboxes, loadMailboxes } from "./mailboxes-section.js";
 import { hidePreferences, initPreferences, loadPreferences } from "./preferences-section.js";
 import { browserZone, offerBrowserZone } from "./preferences.js";
+import { hidePrivacy, initPrivacy, loadPrivacy } from "./privacy-section.js";
 import { element, setStatus } from "./ui.js";
 
 const LIVE_POLL_MS = 2_000;
@@ -113,11 +116,21 @@ async function unpair() {
   const before = await readSettings();
   if (!isPaired(before)) return showPairing(before);
   const revoked = await revokeOwnToken();
+  return forget(`Unpaired: this browser no longer hears from ${before.serverUrl}. ${revoked}`);
+}
+
+// Forget this browser's pairing and show the page unpaired, `text` in #status.
+async function forget(text) {
   await forgetPairing();
   await reconnect();
   showAccount(await readSettings());
-  showStatus("unpaired", `Unpaired: this browser no longer hears from ${before.serverUrl}. ${revoked}`);
+  showStatus("unpaired", text);
   return refreshLive();
+}
+
+// The account and its tokens are gone from the server: only the pairing here is left to forget.
+function accountDeleted(serverUrl) {
+  return busy(() => forget(`Your account and all its data were deleted from ${serverUrl}: this browser is unpaired.`));
 }
 
 // Revoke this browser's token on the server; say what became of it.
@@ -140,11 +153,13 @@ function showAccount(settings) {
     hidePreferences();
     hideMailboxes();
     hideDevices();
+    hidePrivacy();
     return;
   }
   loadPreferences().catch((error) => setStatus(element("preferences-status"), "error", error.message));
   loadMailboxes().catch((error) => setStatus(element("mailboxes-status"), "error", error.message));
   loadDevices().catch((error) => setStatus(element("devices-status"), "error", error.message));
+  loadPrivacy().catch((error) => setStatus(element("privacy-status"), "error", error.message));
 }
 
 async function applyChoice(key, value) {
@@ -193,6 +208,8 @@ for (const [id, key] of Object.entries(CHECKBOXES)) {
 
 initPreferences();
 initMailboxes();
+initPrivacy({ onDeleted: accountDeleted });
+initDontTrack().catch((error) => setStatus(element("dont-track-status"), "error", error.message));
 readSettings().then((settings) => {
   serverInput.value = settings.serverUrl;
   for (const [id, key] of Object.entries(CHECKBOXES)) element(id).checked = settings[key];

@@ -71,9 +71,10 @@ export function patchFromForm(form) {
   return patch;
 }
 
-// "Time zone: unknown time zone 'Mars/Olympus'; …" from the API's "timezone: unknown …".
-export function describeRefusal(message, field) {
-  const label = FIELD_LABELS[field];
+// "Time zone: unknown time zone 'Mars/Olympus'; …" from the API's "timezone: unknown …"; `labels`:
+// another section's words for its fields.
+export function describeRefusal(message, field, labels = FIELD_LABELS) {
+  const label = labels[field];
   if (!label) return message;
   const reason = message.startsWith(`${field}: `) ? message.slice(field.length + 2) : message;
   return `${label}: ${reason}`;

@@ -62,14 +62,16 @@ function messageRow(message) {
   row.append(
     subject,
     make("p", "recipients", message.recipients.join(", ")),
-    make("p", "state", [stateLabel(message), opensLabel(message), PROTECTED_LABELS[message.protected]]
-      .filter(Boolean).join(" · ")),
+    make("p", "state", [stateLabel(message), opensLabel(message), PROTECTED_LABELS[message.protected],
+      message.tracking_declined && DECLINED_LABEL].filter(Boolean).join(" · ")),
     tagEditor(message, (control, fields, done) => change(control, message, fields, done), showStatus),
     actions(message),
   );
   return row;
 }
 
+// Instead of zeroes that would read as unread: a recipient said no on the opt-out page.
+const DECLINED_LABEL = "Tracking declined by the recipient";
 const PROTECTED_LABELS = { available: "Protected", withdrawn: "Withdrawn", expired: "Protected, expired" };
 
 function actions(message) {
