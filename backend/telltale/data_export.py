@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .retention import kept_days, kept_since
 from .services import Services
@@ -53,8 +53,8 @@ def _belongings(session, user_id: int) -> dict:
         "push_devices": [{"name": p.name, "created_at": p.created_at}
                          for p in session.scalars(select(PushSubscription).where(PushSubscription.user_id == user_id))],
         # Only how many: each is a keyed hash, meaningless outside this server.
-        "recipients_who_declined_tracking": len(list(session.scalars(
-            select(TrackingOptOut.id).where(TrackingOptOut.user_id == user_id)))),
+        "recipients_who_declined_tracking": session.scalar(
+            select(func.count()).select_from(TrackingOptOut).where(TrackingOptOut.user_id == user_id)),
     }
 
 
