@@ -94,8 +94,7 @@ class TokenSigner:
         self._view_nonce = TimestampSigner(list(secret_keys), salt=VIEW_NONCE_SALT)
 
     def pixel_token(self, message_id: int, recipient: int | None = None) -> str:
-        payload = str(message_id) if recipient is None else f"{message_id}_{recipient}"
-        return self._pixel.sign(payload)
+        return self._pixel.sign(_for_recipient(message_id, recipient))
 
     def link_token(self, message_id: int, link_index: int, target: str) -> str:
         validate_target(target)
@@ -119,22 +118,16 @@ class TokenSigner:
         return int(step)
 
     def protected_token(self, message_id: int, recipient: int | None = None) -> str:
-        payload = str(message_id) if recipient is None else f"{message_id}_{recipient}"
-        return self._protected.sign(payload)
+        return self._protected.sign(_for_recipient(message_id, recipient))
 
     def verify_protected(self, token: str) -> ProtectedClaim:
-        payload = self._protected.unsign(token)
-        message, _, recipient = payload.partition("_")
-        return ProtectedClaim(_number(message), _number(recipient) if recipient else None)
+        return ProtectedClaim(*_of_recipient(self._protected.unsign(token)))
 
     def optout_token(self, message_id: int, recipient: int | None = None) -> str:
-        payload = str(message_id) if recipient is None else f"{message_id}_{recipient}"
-        return self._optout.sign(payload)
+        return self._optout.sign(_for_recipient(message_id, recipient))
 
     def verify_optout(self, token: str) -> OptOutClaim:
-        payload = self._optout.unsign(token)
-        message, _, recipient = payload.partition("_")
-        return OptOutClaim(_number(message), _number(recipient) if recipient else None)
+        return OptOutClaim(*_of_recipient(self._optout.unsign(token)))
 
     def view_nonce(self, token: str) -> str:
         """The nonce of the reading page's Show button: it names the page's token and when it was served."""
@@ -149,9 +142,7 @@ class TokenSigner:
             raise BadToken("the view nonce is not this page's, or too old") from None
 
     def verify_pixel(self, token: str) -> PixelClaim:
-        payload = self._pixel.unsign(token)
-        message, _, recipient = payload.partition("_")
-        return PixelClaim(_number(message), _number(recipient) if recipient else None)
+        return PixelClaim(*_of_recipient(self._pixel.unsign(token)))
 
     def verify_link(self, token: str) -> LinkClaim:
         payload = self._link.unsign(token)
@@ -163,6 +154,16 @@ class TokenSigner:
         except (binascii.Error, ValueError):
             raise BadToken("link token target is not base64") from None
         return LinkClaim(_number(parts[0]), _number(parts[1]), target)
+
+
+def _for_recipient(message_id: int, recipient: int | None) -> str:
+    """The payload of a token for one message, and for one of its recipients when given."""
+    return str(message_id) if recipient is None else f"{message_id}_{recipient}"
+
+
+def _of_recipient(payload: str) -> tuple[int, int | None]:
+    message, _, recipient = payload.partition("_")
+    return _number(message), _number(recipient) if recipient else None
 
 
 def _number(text: str) -> int:

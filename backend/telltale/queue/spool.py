@@ -100,19 +100,30 @@ class Spool:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _replay_file(path: Path, push: Callable[[Sequence[bytes]], object]) -> int:
-    """Push the records of `path` and remove it, unless another process holds or has finished it."""
+@contextmanager
+def _claimed(path: Path) -> Iterator[BinaryIO | None]:
+    """Claim a file being replayed as every replay does (flock on the file, held while working on
+    it); None when another process holds or has finished it."""
     try:
         handle = path.open("rb")
     except FileNotFoundError:
-        return 0
+        yield None
+        return
     with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            yield None
+            return
+        # Opened just before its replayer unlinked it and let go: finished.
+        yield None if os.fstat(handle.fileno()).st_nlink == 0 else handle
+
+
+def _replay_file(path: Path, push: Callable[[Sequence[bytes]], object]) -> int:
+    """Push the records of `path` and remove it, unless another process holds or has finished it."""
+    with _claimed(path) as handle:
+        if handle is None:
             return 0
-        if os.fstat(handle.fileno()).st_nlink == 0:
-            return 0  # opened just before its replayer unlinked it and let go
         moved = 0
         for chunk in _chunks(handle):
             push(chunk)
@@ -123,18 +134,8 @@ def _replay_file(path: Path, push: Callable[[Sequence[bytes]], object]) -> int:
 
 def _cut_claimed(path: Path, before: float) -> int:
     """Cut a file being replayed, claimed as a replay claims it; one another process holds is left."""
-    try:
-        handle = path.open("rb")
-    except FileNotFoundError:
-        return 0
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return 0
-        if os.fstat(handle.fileno()).st_nlink == 0:
-            return 0
-        return _cut_file(path, before)
+    with _claimed(path) as handle:
+        return 0 if handle is None else _cut_file(path, before)
 
 
 def _cut_file(path: Path, before: float) -> int:

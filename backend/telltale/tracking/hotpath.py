@@ -32,29 +32,29 @@ PIXEL_HEADERS = [("Content-Type", "image/gif"), ("Content-Length", str(len(PIXEL
 # a client that retries later (an image proxy does) gets another chance to be counted.
 UNSTORED_STATUS = "503 Service Unavailable"
 UNSTORED_HEADERS = [*PIXEL_HEADERS, ("Retry-After", "60")]
+
+
+def _page_headers(page: bytes) -> list[tuple[str, str]]:
+    return [
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Content-Length", str(len(page))),
+        ("X-Content-Type-Options", "nosniff"),
+        # The page loads nothing: no script or style may run in it, and no site may frame it.
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        *NO_CACHE,
+    ]
+
+
 NOT_FOUND_PAGE = (
     b"<!doctype html><meta charset=utf-8><title>Link not found</title>"
     b"<p>This link is not valid. It may have been altered or copied incompletely.</p>\n"
 )
-NOT_FOUND_HEADERS = [
-    ("Content-Type", "text/html; charset=utf-8"),
-    ("Content-Length", str(len(NOT_FOUND_PAGE))),
-    ("X-Content-Type-Options", "nosniff"),
-    # The page loads nothing: no script or style may run in it, and no site may frame it.
-    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
-    *NO_CACHE,
-]
+NOT_FOUND_HEADERS = _page_headers(NOT_FOUND_PAGE)
 GONE_PAGE = (
     b"<!doctype html><meta charset=utf-8><title>Message deleted</title>"
     b"<p>This link belonged to a message its sender has since deleted, so it no longer leads anywhere.</p>\n"
 )
-GONE_HEADERS = [
-    ("Content-Type", "text/html; charset=utf-8"),
-    ("Content-Length", str(len(GONE_PAGE))),
-    ("X-Content-Type-Options", "nosniff"),
-    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
-    *NO_CACHE,
-]
+GONE_HEADERS = _page_headers(GONE_PAGE)
 ALLOWED = {"GET", "HEAD"}
 _URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
 

@@ -1,10 +1,11 @@
 """Fixtures for the replies tests: one test CA for the fakes, trusted by the client libraries, and a
-fake Google server kept for a module (stopping one takes half a second; tests reset it)."""
+fake Google server kept for a module (stopping one takes half a second; tests reset it), with
+ana@example.test's mailbox in it."""
 from __future__ import annotations
 
 import pytest
 
-from tests.fakes.google import running_fake_google
+from tests.fakes.google import google_app_for, running_fake_google
 from tests.fakes.https import make_ca
 
 
@@ -25,3 +26,12 @@ def trusted_ca(fake_ca, monkeypatch):
 def google_server(fake_ca):
     with running_fake_google(fake_ca) as served:
         yield served
+
+
+@pytest.fixture
+def google(google_server, trusted_ca):
+    """The fake Google, reset, with Ana's mailbox, and the app settings that point at it."""
+    fake, base_url = google_server
+    fake.reset(redirect_uris=("http://t.example.test/accounts/callback/google",))
+    fake.add_mailbox("ana@example.test")
+    return fake, google_app_for(base_url, fake)

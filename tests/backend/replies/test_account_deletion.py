@@ -27,7 +27,6 @@ from telltale.store.models import (
 )
 from telltale.worker.runner import run_worker
 from tests.fakes.google import consent as google_consent
-from tests.fakes.google import google_app_for
 
 from ..helpers import make_user, path_of, register
 from ..processes import env_for
@@ -38,13 +37,6 @@ PUBLIC = "http://t.example.test"
 # Strings only Ana's data holds: none may be found anywhere once she is deleted.
 MARKERS = ("zqx-subject-of-ana", "bo.zqx@example.test", "https://zqx.example.com/offer", ANA)
 
-
-@pytest.fixture
-def google(google_server, trusted_ca):
-    fake, base_url = google_server
-    fake.reset(redirect_uris=(f"{PUBLIC}/accounts/callback/google",))
-    fake.add_mailbox(ANA)
-    return fake, google_app_for(base_url, fake)
 
 
 @pytest.fixture

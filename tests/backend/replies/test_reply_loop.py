@@ -16,7 +16,6 @@ from telltale.store.models import Event, LinkedAccount, Message
 from telltale.worker.replies import enqueue_due_polls, poll_mailbox
 from telltale.worker.runner import run_worker
 from tests.fakes.google import consent as google_consent
-from tests.fakes.google import google_app_for
 from tests.fakes.microsoft import consent as microsoft_consent
 from tests.fakes.microsoft import microsoft_app_for, running_fake_microsoft
 
@@ -27,13 +26,6 @@ ANA = "ana@example.test"
 BO = "bo@example.test"
 PUBLIC = "http://t.example.test"
 
-
-@pytest.fixture
-def google(google_server, trusted_ca):
-    fake, base_url = google_server
-    fake.reset(redirect_uris=(f"{PUBLIC}/accounts/callback/google",))
-    fake.add_mailbox(ANA)
-    return fake, google_app_for(base_url, fake)
 
 
 @pytest.fixture
