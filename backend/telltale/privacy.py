@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 import ipaddress
+import re
+
+# Plain dotted IPv4 without leading zeros (which ipaddress refuses): nearly every hit, and the
+# worker truncates each twice, so it is told apart with one match rather than address objects.
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_DOTTED_V4 = re.compile(rf"({_OCTET}\.{_OCTET}\.{_OCTET})\.{_OCTET}")
 
 
 def truncate_ip(address: str) -> str:
     """Keep the network, not the host: /24 for IPv4, /48 for IPv6; '' for what is not an IP."""
-    # Plain dotted IPv4, nearly every hit, without building address objects (the worker does this
-    # for every hit, twice); the same answer as below, which a test checks.
-    octets = address.split(".")
-    if len(octets) == 4 and all(o.isdigit() and o.isascii() and len(o) <= 3 and int(o) <= 255 and
-                                (o == "0" or o[0] != "0") for o in octets):
-        return f"{octets[0]}.{octets[1]}.{octets[2]}.0"
+    # The same answer as below, which a test checks.
+    dotted = _DOTTED_V4.fullmatch(address)
+    if dotted:
+        return dotted[1] + ".0"
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

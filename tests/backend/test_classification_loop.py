@@ -1,6 +1,11 @@
 """Through the worker: what machines do to a message is shown, not counted."""
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+from telltale.store.counters import recount
+from telltale.store.models import Message
+
 from .helpers import make_user, path_of, register
 
 APPLE_RELAY = {"HTTP_USER_AGENT": "Mozilla/5.0", "REMOTE_ADDR": "17.58.101.7"}
@@ -51,6 +56,36 @@ def test_clicks_of_a_burst_stored_before_it_was_seen_are_set_aside(client, servi
     drain()
     shown = client.get(f"/api/v1/messages/{message['id']}", headers=auth).json
     assert shown["clicks"] == 0 and {event["source"] for event in shown["events"]} == {"scanner"}
+
+
+def test_a_burst_takes_the_clicks_it_sets_aside_off_the_message_and_each_link(client, services, drain):
+    auth, _ = make_user(services)
+    an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    message, other = (register(client, auth, links=LINKS, sent_at=an_hour_ago) for _ in range(2))
+    home = {**SAFE_LINKS, "REMOTE_ADDR": "81.2.69.160"}
+    for pixel in (message["pixel_url"], other["pixel_url"]):
+        client.get(path_of(pixel), environ_base=home)
+    for link in message["links"][:2] + other["links"][:1]:
+        client.get(path_of(link["tracked_url"]), environ_base=home)
+    drain()
+    assert _counters(services, message["id"]) == (2, [1, 1, 0])
+    client.get(path_of(message["links"][2]["tracked_url"]), environ_base=home)
+    drain()
+    shown = client.get(f"/api/v1/messages/{message['id']}", headers=auth).json
+    clicks = [event for event in shown["events"] if event["kind"] == "click"]
+    assert [(event["source"], "all 3 links" in event["reason"]) for event in clicks] == [("scanner", True)] * 3
+    assert _counters(services, message["id"]) == (0, [0, 0, 0])
+    assert _counters(services, other["id"]) == (1, [1, 0, 0])
+    # The counters taken down agree with the ones recomputed from the events.
+    with services.sessions.begin() as session:
+        recount(session, session.get(Message, message["id"]))
+    assert _counters(services, message["id"]) == (0, [0, 0, 0])
+
+
+def _counters(services, message_id: int) -> tuple[int, list[int]]:
+    with services.sessions() as session:
+        found = session.get(Message, message_id)
+        return found.clicks, [link.clicks for link in sorted(found.links, key=lambda link: link.position)]
 
 
 def test_a_click_on_the_invisible_decoy_is_a_machines(client, services, drain):

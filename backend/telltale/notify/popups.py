@@ -16,9 +16,10 @@ KINDS = ("open", "click", "reply", "view")
 _PREFIX = "telltale:popup:"
 
 # For each event in turn (KEYS: its thread's window and day keys; ARGV: the window's seconds, the
-# daily cap, then popup id, kind and worthiness per event), one reply: {id, fresh(1/0), open,
-# click, reply, view} for a popup to show or update; {} for none; {"capped"} when the thread has had
-# its popups for today. One call for a whole batch of events, in order.
+# daily cap, then popup id, kind and worthiness per event), one line of the reply: "id fresh(1/0)
+# open click reply view" for a popup to show or update; "" for none; "capped" when the thread has
+# had its popups for today. One call for a whole batch of events, in order; one string back, as a
+# nested reply per event cost the worker more to parse than the script took to run.
 _COALESCE = """
 local out = {}
 for e = 1, #KEYS / 2 do
@@ -30,7 +31,7 @@ for e = 1, #KEYS / 2 do
     local today = redis.call('INCR', day)
     if today == 1 then redis.call('EXPIRE', day, 86400) end
     if today > tonumber(ARGV[2]) then
-      out[e] = {'capped'}
+      out[e] = 'capped'
     else
       redis.call('HSET', window, 'id', new_id, kind, 0)
       id, fresh = new_id, '1'
@@ -40,12 +41,12 @@ for e = 1, #KEYS / 2 do
     redis.call('HINCRBY', window, kind, 1)
     redis.call('EXPIRE', window, ARGV[1])
     local t = redis.call('HMGET', window, 'open', 'click', 'reply', 'view')
-    out[e] = {id, fresh, t[1] or '0', t[2] or '0', t[3] or '0', t[4] or '0'}
+    out[e] = table.concat({id, fresh, t[1] or '0', t[2] or '0', t[3] or '0', t[4] or '0'}, ' ')
   elseif not out[e] then
-    out[e] = {}
+    out[e] = ''
   end
 end
-return out
+return table.concat(out, '\\n')
 """
 
 
@@ -81,14 +82,15 @@ def coalesce(conn: redis.Redis, events: list[Event]) -> list[Popup | None]:
         args += [event.popup_id, event.kind, int(event.worthy)]
     # EVALSHA, loading the script when Redis lacks it: its text is not sent with every call.
     replies = conn.register_script(_COALESCE)(keys=keys, args=args)
-    return [_popup_of(reply) for reply in replies]
+    return [_popup_of(reply) for reply in replies.decode().split("\n")]
 
 
-def _popup_of(reply) -> Popup | None:
-    if len(reply) < 2 + len(KINDS):
+def _popup_of(reply: str) -> Popup | None:
+    fields = reply.split(" ")
+    if len(fields) < 2 + len(KINDS):
         return None
-    counts = [int(value) for value in reply[2:]]
-    return Popup(reply[0].decode(), reply[1] == b"1", dict(zip(KINDS, counts, strict=True)))
+    counts = [int(value) for value in fields[2:]]
+    return Popup(fields[0], fields[1] == "1", dict(zip(KINDS, counts, strict=True)))
 
 
 def hold(conn: redis.Redis, user_id: int, kind: str, message_id: int, until: datetime) -> bool:

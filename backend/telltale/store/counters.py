@@ -1,5 +1,6 @@
 """A message's counters (opens, clicks, readers, forwarded, first and last open) and its links':
-added to as the worker stores counted events, or recomputed where stored events are set aside.
+added to as the worker stores counted events, taken from as a scanner's burst sets clicks aside,
+recomputed where the sender's own views set events aside.
 """
 from __future__ import annotations
 
@@ -44,6 +45,26 @@ def bump_counters(session: Session, rows: Iterable[dict], new_readers: set[str] 
     if per_link:
         session.execute(_BUMP_LINK, [{"b_message": message_id, "b_position": position, "b_clicks": clicks}
                                      for (message_id, position), clicks in per_link.items()])
+
+
+def unbump_clicks(session: Session, clicks: Iterable[tuple[int, int | None]]) -> None:
+    """Take counted clicks, each (message id, link position), off the counters they were added to."""
+    per_message: dict[int, int] = defaultdict(int)
+    per_link: dict[tuple[int, int], int] = defaultdict(int)
+    for message_id, position in clicks:
+        per_message[message_id] += 1
+        if position is not None:
+            per_link[(message_id, position)] += 1
+    if per_message:
+        # The bump with negative clicks and nothing else: no opens, so first and last stay.
+        session.execute(_BUMP_MESSAGE, [
+            {"b_id": message_id, "b_opens": 0, "b_clicks": -count, "b_readers": 0, "b_forwarded": False,
+             "b_first": None, "b_last": None}
+            for message_id, count in per_message.items()
+        ])
+    if per_link:
+        session.execute(_BUMP_LINK, [{"b_message": message_id, "b_position": position, "b_clicks": -count}
+                                     for (message_id, position), count in per_link.items()])
 
 
 def _bump_statements():
