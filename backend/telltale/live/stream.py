@@ -19,16 +19,15 @@ READ_BATCH = 200
 MAX_ID_PART = 2**64 - 1
 
 # Any number of events for one user, in order; the doorbell rings once, with the newest id: a
-# reader fetches everything after the id it has, so one ring covers the lot.
+# reader fetches everything after the id it has, so one ring covers the lot. Only that id comes
+# back: a reply of every id cost the worker more to parse than the script took to run.
 _APPEND = """
 local id
-local ids = {}
 for i = 2, #ARGV do
   id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i])
-  ids[#ids + 1] = id
 end
 redis.call('PUBLISH', KEYS[2], id)
-return ids
+return id
 """
 
 
@@ -47,25 +46,20 @@ def user_of_doorbell(channel: bytes) -> int | None:
 
 def append(conn: redis.Redis, user_id: int, event: dict, history: int) -> str:
     """Add `event` to the user's stream (keeping about `history` events); return its id."""
-    return append_many(conn, [(user_id, event)], history)[0]
+    return append_many(conn, [(user_id, event)], history)[user_id]
 
 
-def append_many(conn: redis.Redis, events: list[tuple[int, dict]], history: int) -> list[str]:
-    """`append` each (user id, event), in order for each user, in one round trip; return their ids."""
-    per_user: dict[int, list[int]] = {}
-    for index, (user_id, _) in enumerate(events):
-        per_user.setdefault(user_id, []).append(index)
+def append_many(conn: redis.Redis, events: list[tuple[int, dict]], history: int) -> dict[int, str]:
+    """`append` each (user id, event), in order for each user, in one round trip; return each user's newest id."""
+    per_user: dict[int, list[bytes]] = {}
+    for user_id, event in events:
+        per_user.setdefault(user_id, []).append(orjson.dumps(event))
     pipe = conn.pipeline(transaction=False)
     # EVALSHA, loading the script when Redis lacks it: its text is not sent with every call.
     script = pipe.register_script(_APPEND)
-    for user_id, indexes in per_user.items():
-        payloads = [orjson.dumps(events[i][1]) for i in indexes]
+    for user_id, payloads in per_user.items():
         script(keys=[stream_key(user_id), doorbell(user_id)], args=[history, *payloads])
-    ids: list[str] = [""] * len(events)
-    for indexes, replies in zip(per_user.values(), pipe.execute(), strict=True):
-        for index, event_id in zip(indexes, replies, strict=True):
-            ids[index] = event_id.decode("ascii")
-    return ids
+    return {user_id: newest.decode("ascii") for user_id, newest in zip(per_user, pipe.execute(), strict=True)}
 
 
 def read_after(conn: redis.Redis, user_id: int, last_id: str) -> list[dict]:

@@ -12,12 +12,12 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, text
 from sqlalchemy.orm import Session
 
 from ..counting import COUNTED_SOURCES, Reader, ReaderKey, reader_key
 from ..message_context import Click, Client, ContextQuery, MessageContext, RecentOpen
-from .models import Event, Link, Message, SenderView
+from .models import CLICK, Event, Link, Message, SenderView
 
 
 def tracked_messages(session: Session, ids: Iterable[int]) -> dict[int, Any]:
@@ -95,7 +95,7 @@ def clicks_since(session: Session, message_ids: Iterable[int], since: datetime) 
     found: dict[int, list[Click]] = defaultdict(list)
     rows = session.connection().execute(
         select(Event.message_id, func.max(Event.occurred_at), Event.link_position)
-        .where(Event.message_id.in_(sorted(set(message_ids))), Event.kind == "click", Event.occurred_at >= since)
+        .where(Event.message_id.in_(sorted(set(message_ids))), text(CLICK), Event.occurred_at >= since)
         .group_by(Event.message_id, Event.link_position)
     )
     for message_id, at, position in rows:
