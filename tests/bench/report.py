@@ -133,7 +133,7 @@ def _short(name: str) -> str:
 def _micro(f: dict) -> tuple[str, str, str, str]:
     t, c, r, target = f["tokens"], f["classify_enrich"], f["reference"], f["target"]
     return (f"verify {t['verify_pixel_us']}/{t['verify_link_us']} us, classify+enrich {c['classify_enrich_us']} us"
-            f" (bot list {c['bot_list_us']} us)",
+            f" (bot list {c['bot_list_us']} us; first sight of each User-Agent {c['classify_enrich_first_sight_us']} us)",
             f"itsdangerous {r['itsdangerous']['unsign_pixel_us']} us, cached {r['enrich_cached_us']} us",
             f"verify {f['ratio']['verify_pixel_vs_itsdangerous_unsign']}x",
             f"<{target['max_verify_us']:g} us, <{target['max_classify_enrich_us']:g} us")
