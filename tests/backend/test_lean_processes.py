@@ -25,6 +25,8 @@ def imported(*modules: str) -> set[str]:
 def test_the_supervisor_of_telltale_run_loads_no_app_database_or_redis_client():
     loaded = imported("telltale.cli", "telltale.supervisor", "telltale.embedded_redis")
     assert [name for name in HEAVY if name in loaded] == []
+    # Its readiness probe is one GET on loopback: no TLS, no mail parser (http.client loads both).
+    assert [name for name in ("ssl", "email", "http.client", "urllib.request") if name in loaded] == []
 
 
 @pytest.mark.parametrize("job", ["ingest", "publish", "digests", "replies"])
