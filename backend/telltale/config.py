@@ -272,10 +272,18 @@ def _rate(env: Mapping[str, str], name: str, default: str) -> str:
     return raw
 
 
-def default_web_workers() -> int:
+def default_web_workers(*, beside_worker: bool = False) -> int:
+    """Web processes when TELLTALE_WEB_WORKERS is not set: one per core, up to four.
+
+    `beside_worker`: the worker runs on the same machine (`telltale run`), so it keeps a core.
+    """
     # Measured: one gevent process saturates one core on the pixel path (5.4k req/s on a 2-core
-    # machine), two reach 8.8k. More processes than cores only add memory.
-    return max(1, min(os.cpu_count() or 1, 4))
+    # machine), two reach 8.8k. More processes than cores only add memory. Beside the worker, on
+    # 2 cores (`served`, paired runs, 2026-12-06): one web process acknowledged as many hits a second
+    # as two (1.00 and 1.15 times), the worker stored 1.11 and 1.27 times as many, and the
+    # instance held 20 MB less; two web processes and the worker took turns on the cores instead.
+    cores = os.cpu_count() or 1
+    return max(1, min(cores - 1 if beside_worker else cores, 4))
 
 
 def _existing_file(env: Mapping[str, str], name: str) -> Path | None:

@@ -12,7 +12,7 @@ import click
 
 from . import embedded_redis
 from .accounts.credentials import create_user, issue_pairing_code
-from .config import Settings
+from .config import Settings, default_web_workers
 from .store.db import transaction
 from .store.migrate import upgrade
 from .store.models import User
@@ -37,4 +37,5 @@ def prepare(settings: Settings) -> str:
         "embedded_redis": None if redis_answers else embedded_redis.executable(),
         "bind": settings.bind, "public_url": settings.public_url, "owner": OWNER_EMAIL, "pairing_code": code,
         "pairing_minutes": settings.pairing_ttl_seconds // 60, "worker_nice": settings.worker_nice,
+        "web_workers": default_web_workers(beside_worker=True),
     })

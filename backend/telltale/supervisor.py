@@ -73,6 +73,8 @@ def run_locally() -> int:
     children: list[Child] = []
     home = Path(plan["home"])
     env = {**os.environ, "TELLTALE_HOME": str(home)}
+    # The worker runs beside the web here: unless the owner chose, the web leaves it a core.
+    env.setdefault("TELLTALE_WEB_WORKERS", str(plan["web_workers"]))
     try:
         if server := plan["embedded_redis"]:
             click.echo(f"No Redis answers at {plan['redis_url']}; starting the embedded one in {home}")

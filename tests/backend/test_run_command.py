@@ -9,6 +9,7 @@ import urllib.request
 from pathlib import Path
 
 import psutil
+import pytest
 
 from .processes import wait_for
 from .servers import spare_port
@@ -96,6 +97,22 @@ def test_run_starts_the_worker_as_nice_as_asked_and_the_web_at_full_priority(tmp
         if group.exists():
             assert group.read_text().split()[-1] == "7"
             assert Path(f"/proc/{web.pid}/autogroup").read_text().split()[-1] == "0"
+        os.killpg(run.pid, signal.SIGINT)
+        assert run.wait(timeout=30) == 0
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("chosen", [None, "2"])
+def test_run_leaves_the_worker_a_core_unless_the_owner_chose_the_web_processes(tmp_path, chosen):
+    run, port, _ = start_run(tmp_path, **({"TELLTALE_WEB_WORKERS": chosen} if chosen else {}))
+    try:
+        expected = int(chosen) if chosen else max(1, min((os.cpu_count() or 1) - 1, 4))
+        web = _child(run, "serve")
+        wait_for(lambda: len(web.children()) == expected, 15, f"{expected} web processes")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/p/whatever.gif", timeout=5) as response:
+            assert response.status == 200
         os.killpg(run.pid, signal.SIGINT)
         assert run.wait(timeout=30) == 0
     finally:
