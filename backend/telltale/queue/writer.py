@@ -74,6 +74,9 @@ class HitWriter:
         self._batch = _Batch()
         self._owner_pid: int | None = None
         self._thread: threading.Thread | None = None
+        # Whether this process's flusher runs: set as it is started, cleared as it ends. Every hit
+        # reads it, where Thread.is_alive costs 1.7 us under gevent (measured), 3% of a hit's CPU.
+        self._flushing = False
         self._next_replay = 0.0
         # Lost hits not yet added to the shared counter in Redis, which is down when hits are lost.
         self._lost_unreported = 0
@@ -112,14 +115,25 @@ class HitWriter:
         if self._owner_pid != os.getpid():
             self._owner_pid = os.getpid()
             self._pending, self._forged, self._batch = [], 0, _Batch()
-        elif self._thread is not None and self._thread.is_alive():
+            self._flushing = False  # the parent's flusher, not this process's
+        elif self._flushing:
             return
         elif self._thread is not None:
             log.error("the hit writer had stopped; starting it again with %d hits waiting", len(self._pending))
         self._thread = threading.Thread(target=self._run, name="telltale-hit-writer", daemon=True)
-        self._thread.start()
+        self._thread.start()  # raises when no thread can be had: the next hit tries again
+        self._flushing = True
 
     def _run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            # Only an exception no loop should catch (SystemExit, a greenlet killed) ends it: the
+            # next hit starts another.
+            with self._cond:
+                self._flushing = False
+
+    def _loop(self) -> None:
         while True:
             try:
                 wrote = self._step()
