@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 import urllib.request
 from dataclasses import replace
@@ -16,6 +17,7 @@ from telltale.tracking.gunicorn_worker import (
     LIMIT_REQUEST_LINE,
     MAX_HEAD,
     _never_ours,
+    _send,
     hot_environ,
 )
 
@@ -28,6 +30,28 @@ UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.1
 
 def head(text: str) -> bytes:
     return text.replace("\n", "\r\n").encode("latin-1")
+
+
+def test_an_answer_larger_than_the_socket_takes_at_once_arrives_whole():
+    sender, receiver = socket.socketpair()
+    sender.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    sender.settimeout(5)
+    answer = bytes(range(256)) * 8192  # 2 MB: far more than one send puts in that buffer
+    received = bytearray()
+
+    def read() -> None:
+        while chunk := receiver.recv(65536):
+            received.extend(chunk)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        _send(sender, answer)
+    finally:
+        sender.close()
+        reader.join(10)
+        receiver.close()
+    assert bytes(received) == answer
 
 
 def test_a_plain_get_becomes_a_minimal_environ():

@@ -88,7 +88,7 @@ def serve_hot(sock, addr, hot, keepalive: float) -> bytes | None:
                 return _handed_over(sock, buffer)
             buffer = buffer[end + 4:]
             keep = environ.pop("telltale.keep_alive")
-            sock.sendall(_respond(hot, environ, keep))
+            _send(sock, _respond(hot, environ, keep))
             if not keep:
                 sock.close()
                 return None
@@ -96,6 +96,18 @@ def serve_hot(sock, addr, hot, keepalive: float) -> bytes | None:
         # An idle keep-alive connection timed out, or the client went away mid-request.
         sock.close()
         return None
+
+
+def _send(sock, answer: bytes) -> None:
+    """Send an answer of a few hundred bytes: in one send, as a socket with room for it takes it.
+
+    gevent's sendall asks the kernel for the socket's buffer size on every call, to size its
+    chunks for large payloads: 5% of the web process's time as served (py-spy). It only finishes
+    what a full buffer left over.
+    """
+    sent = sock.send(answer)
+    if sent < len(answer):
+        sock.sendall(answer[sent:])
 
 
 def _never_ours(partial: bytes) -> bool:
