@@ -6,9 +6,9 @@ lookaround: the few patterns that use it run in `re` after the set.
 
 RE2 builds its DFA lazily, a state at a time, as new texts need them, and keeps the states it built.
 A set's cost on a User-Agent it has not seen therefore depends on how many states the text opens:
-device-detector's patterns each wrapped in its word bound (below) made about 900 start points per
-set, and a new User-Agent cost 1-4 ms in the bots' set (measured over 1,965 distinct User-Agents of
-the tests' corpora, 2026-12-06) where a repeated one costs 2 us. So the set searches each entry's
+with each of device-detector's 840 bot patterns wrapped in its word bound (below), a new
+User-Agent cost 1-4 ms in the bots' set (measured over 1,965 distinct User-Agents of the tests'
+corpora, 2026-12-06) where a repeated one costs 2 us. So the set searches each entry's
 bare pattern, a superset of what the bounded one matches, and `re` confirms the bounded pattern on
 the few entries the set names, in list order.
 """
