@@ -12,7 +12,6 @@ from .api import rate_limits
 from .api.openapi import document
 from .api.routes import PREFIX, blueprint
 from .config import Settings, load_settings
-from .gone import is_gone
 from .live import socket as live_socket
 from .live.hub import Hub
 from .optout import pages as optout_pages
@@ -45,8 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # A protected message's page (/m/): its views are hits, queued through the same writer.
     protected_pages.init_app(app, writer)
     optout_pages.init_app(app)
-    app.wsgi_app = HotPath(app.wsgi_app, svc.signer, writer, settings.trusted_proxies, settings.reading_marks,
-                           gone=lambda message_id: is_gone(svc.redis, message_id))
+    app.wsgi_app = HotPath(app.wsgi_app, svc.signer, writer, settings.trusted_proxies, settings.reading_marks)
     return app
 
 

@@ -2,9 +2,10 @@
 
 The hot path reads no database, yet a tracked link must stop redirecting once its message is gone:
 the link's target was the sender's to keep, and it goes with the rest of their data. Deleting
-records the message ids in one Redis set; a click looks its id up there (one round trip, only for
-links: the pixel answers its GIF whatever happens, and the worker discards a hit on a message that
-does not exist).
+records the message ids in one Redis set; a click's hit is pushed only if its message is not in it,
+and the click answers 410 if it is, both in the hit writer's round trip (queue/push.py). Only
+links ask: the pixel answers its GIF whatever happens, and the worker discards a hit on a message
+that does not exist.
 """
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from collections.abc import Iterable
 import redis
 from sqlalchemy import event
 
+from .queue.keys import GONE_KEY
+
 log = logging.getLogger(__name__)
-GONE_KEY = "telltale:messages:gone"
 
 
 def mark_gone(conn: redis.Redis, message_ids: Iterable[int]) -> None:
@@ -36,13 +38,3 @@ def _mark_or_say(conn: redis.Redis, ids: list[int]) -> None:
     except redis.RedisError as exc:
         # The message is deleted; only its links keep leading on, to where its sender signed them.
         log.warning("could not record messages %s as deleted (%s): their links still redirect", ids, exc)
-
-
-def is_gone(conn: redis.Redis, message_id: int) -> bool:
-    """Whether the message was deleted. With Redis unreachable, False: the click still goes where the
-    sender's signed link says, which is never a place we did not sign."""
-    try:
-        return bool(conn.sismember(GONE_KEY, message_id))
-    except redis.RedisError as exc:
-        log.warning("could not tell whether message %s still exists (%s); redirecting", message_id, exc)
-        return False

@@ -8,6 +8,7 @@ import pytest
 import redis
 
 from telltale import queue
+from telltale.gone import mark_gone
 from telltale.queue import HitWriter, Spool
 
 from .processes import wait_for
@@ -46,6 +47,54 @@ def test_it_carries_on_after_an_unexpected_error(redis_url, tmp_path):
     assert all(writer.write(record(n)) for n in range(2, 20))
     assert conn.llen(queue.HITS_KEY) == 19 and writer.trouble is None
     conn.close()
+
+
+def click(number: int, message_id: int) -> bytes:
+    return b'{"id":"%024d","kind":"click","message_id":%d}' % (number, message_id)
+
+
+def test_a_click_of_a_deleted_message_is_not_queued_and_says_so_while_its_batch_mates_are(redis_url, tmp_path):
+    conn = redis.Redis.from_url(redis_url)
+    mark_gone(conn, [7])
+    writer = HitWriter(conn, Spool(tmp_path / "spool"), lambda: None)
+    answers: dict[int, tuple[bool, bool]] = {}
+    opened: list[bool] = []
+    start = threading.Barrier(40)
+
+    def clicker(n: int) -> None:
+        start.wait()
+        answers[n] = writer.write_click(click(n, 7 if n % 4 == 0 else 8), 7 if n % 4 == 0 else 8)
+
+    def opener() -> None:
+        start.wait()
+        opened.append(writer.write(record(100)))
+
+    threads = [threading.Thread(target=clicker, args=(n,)) for n in range(40)]
+    threads[-1] = threading.Thread(target=opener)  # an open in the same batches as the clicks
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert opened == [True]
+    assert {n: answer for n, answer in answers.items() if n % 4 == 0} == {n: (False, True) for n in range(0, 39, 4)}
+    assert set(answers.values()) == {(False, True), (True, False)}
+    queued = conn.lrange(queue.HITS_KEY, 0, -1)
+    assert sorted(queued) == sorted([click(n, 8) for n in range(39) if n % 4] + [record(100)])
+
+    # Deleted while the writer runs: the next click knows at once.
+    mark_gone(conn, [8])
+    assert writer.write_click(click(200, 8), 8) == (False, True)
+    assert conn.llen(queue.HITS_KEY) == len(queued)
+    conn.close()
+
+
+def test_with_redis_down_a_click_is_spooled_and_goes_on_as_if_its_message_were_there(tmp_path):
+    spool = Spool(tmp_path / "spool")
+    writer = HitWriter(unreachable_redis(), spool, lambda: None)
+    # Whether message 7 was deleted cannot be known: its click goes where its signed link says,
+    # and a worker later finds no message for it if it was.
+    assert writer.write_click(click(1, 7), 7) == (True, False)
+    assert _spooled(spool) == [click(1, 7)]
 
 
 # The thread is ended on purpose here; pytest reports any thread ending in an exception.

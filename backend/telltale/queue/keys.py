@@ -8,3 +8,5 @@ FORGED_COUNTER_KEY = "telltale:stats:forged"
 LOST_COUNTER_KEY = "telltale:stats:lost"
 # Long enough for a drain to be picked up; short enough that a lost drain job is noticed.
 DRAIN_WANTED_TTL = 30
+# Ids of deleted messages (telltale/gone.py marks them): a click on one is answered 410 and not queued.
+GONE_KEY = "telltale:messages:gone"

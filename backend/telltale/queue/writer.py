@@ -4,6 +4,9 @@ Every request hands its hit to the writer and waits; the flusher writes all hits
 moment with one RPUSH and wakes their requests once Redis has acknowledged them, or once they are
 fsynced to the spool because Redis did not answer. Concurrent requests share one round trip.
 
+A click asks one thing more, in the same round trip: whether its message was deleted, in which
+case its hit is not pushed (`write_click`, push.py).
+
 `write` says whether the hit is durable. When it is in neither Redis nor the spool (both down,
 or the flusher stalled past the ack timeout), the hot path still serves the image but does not
 claim success, the hit is counted as lost, and `trouble` says why until a batch is durable again.
@@ -21,7 +24,7 @@ from collections.abc import Callable
 
 import redis
 
-from .push import push_hits
+from .push import push_batch
 from .replay import replay_spool
 from .spool import Spool
 
@@ -56,11 +59,13 @@ class _Throttled:
 
 
 class _Batch:
-    __slots__ = ("done", "durable")
+    __slots__ = ("done", "durable", "gone")
 
     def __init__(self) -> None:
         self.done = threading.Event()
         self.durable = True
+        # Messages of this batch's clicks found deleted, over all its slices.
+        self.gone: frozenset[int] = frozenset()
 
 
 class HitWriter:
@@ -69,7 +74,8 @@ class HitWriter:
         self._spool = spool
         self._on_drain_wanted = on_drain_wanted
         self._cond = threading.Condition(threading.Lock())
-        self._pending: list[bytes] = []
+        # A hit's record, or a click's (message id, record): the flusher tells them apart.
+        self._pending: list[bytes | tuple[int, bytes]] = []
         self._forged = 0
         self._batch = _Batch()
         self._owner_pid: int | None = None
@@ -87,16 +93,31 @@ class HitWriter:
 
     def write(self, record: bytes) -> bool:
         """Return True once `record` is in Redis or in the spool on disk, False if it is in neither."""
+        batch = self._hand_over(record)
+        return batch is not None and batch.durable
+
+    def write_click(self, record: bytes, message_id: int) -> tuple[bool, bool]:
+        """Write a click's `record` unless its message was deleted. Return whether it is durable, as
+        `write` does, and whether the message was found deleted (then nothing was written). Unknown,
+        with Redis unreachable, counts as not deleted: the click goes where its signed link says."""
+        batch = self._hand_over((message_id, record))
+        if batch is None:
+            return False, False
+        gone = message_id in batch.gone
+        return batch.durable and not gone, gone
+
+    def _hand_over(self, entry: bytes | tuple[int, bytes]) -> _Batch | None:
+        """Queue `entry` for the flusher and wait for its batch; None if that takes too long."""
         with self._cond:
             self._ensure_flusher()
-            self._pending.append(record)
+            self._pending.append(entry)
             batch = self._batch
             self._cond.notify()
         if batch.done.wait(ACK_TIMEOUT):
-            return batch.durable
+            return batch
         # The record is still queued here and may yet be written, but nobody can promise it.
         self._losing.say(1, f"the hit writer did not answer within {ACK_TIMEOUT:.0f} s")
-        return False
+        return None
 
     def count_forged(self) -> None:
         """Count a request with a forged token; the count rides along with the next batch."""
@@ -152,7 +173,7 @@ class HitWriter:
         durable, drain_wanted = not (records or forged), False
         try:
             if not durable:
-                durable, drain_wanted = self._flush(records, forged)
+                durable, drain_wanted = self._flush(records, forged, batch)
         except Exception:
             self._lose(len(records), "the hit writer failed unexpectedly")
             raise
@@ -165,7 +186,7 @@ class HitWriter:
             self._ask_for_drain()
         return bool(records)
 
-    def _take(self) -> tuple[list[bytes], int, _Batch, bool]:
+    def _take(self) -> tuple[list[bytes | tuple[int, bytes]], int, _Batch, bool]:
         with self._cond:
             if not self._pending and not self._forged:
                 self._cond.wait(timeout=REPLAY_EVERY)
@@ -179,17 +200,22 @@ class HitWriter:
                 self._batch = _Batch()
             return records, forged, batch, complete
 
-    def _flush(self, records: list[bytes], forged: int) -> tuple[bool, bool]:
-        """Write `records` to Redis, or else to the spool; return whether they are durable, and
-        whether a drain job should be asked for."""
+    def _flush(self, entries: list[bytes | tuple[int, bytes]], forged: int, batch: _Batch) -> tuple[bool, bool]:
+        """Write `entries` to Redis, or else to the spool; return whether they are durable, and
+        whether a drain job should be asked for. Clicks of deleted messages go into `batch.gone`."""
+        records = [entry for entry in entries if entry.__class__ is bytes]
+        clicks = [entry for entry in entries if entry.__class__ is tuple] if len(records) < len(entries) else []
         lost = self._lost_unreported
         try:
-            drain_wanted = push_hits(self._redis, records, forged, lost)
+            pushed = push_batch(self._redis, records, clicks, forged, lost)
         except redis.RedisError as exc:
-            return self._spool_records(records, exc), False
+            # Spooled, a click of a deleted message is dropped by the worker, which finds no message.
+            return self._spool_records([*records, *(record for _, record in clicks)], exc), False
+        if pushed.gone:
+            batch.gone |= pushed.gone
         self._lost_unreported -= lost
         self.trouble = None
-        return True, drain_wanted
+        return True, pushed.drain_wanted
 
     def _spool_records(self, records: list[bytes], cause: redis.RedisError) -> bool:
         if not records:

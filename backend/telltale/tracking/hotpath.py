@@ -8,7 +8,7 @@ Everything else goes to the Flask app underneath.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from urllib.parse import quote
 
 from ..errors import BadToken
@@ -64,10 +64,8 @@ class HotPath:
     CONSTANT_HEADERS = (PIXEL_HEADERS, UNSTORED_HEADERS, NOT_FOUND_HEADERS, GONE_HEADERS)
 
     def __init__(self, app, signer: TokenSigner, writer: HitWriter, trusted_proxies: int,
-                 reading_marks: Sequence[float] = (1.0, 3.0, 9.0), gone: Callable[[int], bool] = lambda _id: False):
+                 reading_marks: Sequence[float] = (1.0, 3.0, 9.0)):
         self.app = app
-        # Whether a message was deleted (gone.py): its links stop redirecting.
-        self._gone = gone
         self._signer = signer
         self._writer = writer
         self._trusted = trusted_proxies
@@ -145,16 +143,18 @@ class HotPath:
             self._writer.count_forged()
             start_response("404 Not Found", NOT_FOUND_HEADERS)
             return [] if method == "HEAD" else [NOT_FOUND_PAGE]
-        if self._gone(claim.message_id):
+        # The writer also says whether the message was deleted (gone.py): then its links stop
+        # redirecting, and the click was not kept.
+        _, gone = self._writer.write_click(
+            hit_record(environ, "click", claim.message_id, self._trusted, link_index=claim.link_index,
+                       url=claim.target),
+            claim.message_id,
+        )
+        if gone:
             start_response("410 Gone", GONE_HEADERS)
             return [] if method == "HEAD" else [GONE_PAGE]
         # Stored or not, the recipient goes where the link says: a click is never held hostage
         # to our storage; the writer has counted and reported a hit it could not keep.
-        self._writer.write(
-            hit_record(
-                environ, "click", claim.message_id, self._trusted, link_index=claim.link_index, url=claim.target
-            )
-        )
         # The signed target is the only place we ever redirect to; no-referrer keeps the
         # recipient's click from telling the target site about our tracking URL.
         start_response(
