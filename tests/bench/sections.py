@@ -31,7 +31,7 @@ class Sizes:
 
     load_seconds: float
     warmup_seconds: float
-    drain_seconds: float
+    drain_seconds: float  # the longest the `lost` figure waits for the worker to store the first round
     worker_hits: int
     notify_hits: int
     micro_repeat: int
@@ -43,7 +43,7 @@ class Sizes:
     footprint_hits: int
 
 
-FULL = Sizes(load_seconds=10, warmup_seconds=2, drain_seconds=150, worker_hits=10_000, notify_hits=1_000,
+FULL = Sizes(load_seconds=10, warmup_seconds=2, drain_seconds=360, worker_hits=10_000, notify_hits=1_000,
              micro_repeat=25, durability_hits=20_000, dashboard_messages=10_000, dashboard_events=200_000,
              dashboard_rounds=11, served_seconds=60, footprint_hits=100_000)
 # --quick seeds a fifth of the dashboard's data: its figure says so, and is neither met nor missed.
