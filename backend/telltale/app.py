@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     hub = Hub(settings.redis_url)
     live_socket.init_app(app, svc, hub)
     writer = HitWriter(svc.redis, svc.spool, lambda: enqueue_drain(svc.redis, settings.queue_name))
+    svc.on_close(writer.close)
     _register_meta(app, svc, hub, writer)
     # A protected message's page (/m/): its views are hits, queued through the same writer.
     protected_pages.init_app(app, writer)

@@ -1,6 +1,7 @@
 """The long-lived things a process needs, made once by the factory and kept on the app."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -46,6 +47,8 @@ class Services:
     _vapid: VapidKey | None = field(default=None, repr=False)
     _content_keys: ContentKeys | None = field(default=None, repr=False)
     _optout_hasher: AddressHasher | None = field(default=None, repr=False)
+    # What else this process started on these services and stops with them (the app's hit writer).
+    _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def judge(self) -> Judge:
         """Return this process's judge of hits, loading it on first use.
@@ -92,8 +95,14 @@ class Services:
             self._optout_hasher = load_hasher(self.settings.optout_key_file)
         return self._optout_hasher
 
+    def on_close(self, closer: Callable[[], None]) -> None:
+        self._closers.append(closer)
+
     def close(self) -> None:
-        """Release the database and Redis connections, and the GeoIP database, this process holds."""
+        """Stop what was started on these services, then release the database and Redis connections,
+        and the GeoIP database, this process holds."""
+        for closer in self._closers:
+            closer()
         self.engine.dispose()
         self.redis.connection_pool.disconnect()
         if self._judge is not None:

@@ -160,3 +160,34 @@ def test_a_hit_in_neither_redis_nor_the_spool_is_not_acknowledged_and_is_counted
     finally:
         conn.close()
         server.stop()
+
+
+def test_closing_writes_what_waits_and_ends_the_flusher_and_a_later_hit_is_still_written(redis_url, tmp_path):
+    conn = redis.Redis.from_url(redis_url)
+    writer = HitWriter(conn, Spool(tmp_path / "spool"), lambda: None)
+    assert writer.write(record(1))
+    running = len(writer_threads())
+    answers: list[bool] = []
+    threads = [threading.Thread(target=lambda n=n: answers.append(writer.write(record(n)))) for n in range(2, 30)]
+    for thread in threads:
+        thread.start()
+    writer.close()
+    for thread in threads:
+        thread.join(10)
+    assert answers == [True] * 28 and conn.llen(queue.HITS_KEY) == 29
+    wait_for(lambda: len(writer_threads()) == running - 1, 5, "the closed writer's thread to end")
+
+    # A hit after closing starts the flusher to write it, and it stops again.
+    assert writer.write(record(30)) and conn.llen(queue.HITS_KEY) == 30
+    wait_for(lambda: len(writer_threads()) == running - 1, 5, "the flusher to stop again")
+    conn.close()
+
+
+def test_an_apps_writer_stops_with_its_services(settings, make_app):
+    app = make_app(settings)
+    client = app.test_client()
+    running = len(writer_threads())
+    assert client.get("/p/forged.gif").status_code == 200  # counted as forged: starts the writer
+    assert len(writer_threads()) == running + 1
+    app.extensions["telltale"].close()
+    wait_for(lambda: len(writer_threads()) == running, 5, "the app's writer to stop")
