@@ -39,3 +39,19 @@ def test_the_worker_and_its_jobs_load_no_web_framework_or_routes(job):
 def test_web_processes_load_the_push_and_timestamp_libraries_only_when_they_send_one():
     loaded = imported("telltale.app")
     assert [name for name in ("pywebpush", "aiohttp", "py_vapid", "rfc3161_client") if name in loaded] == []
+
+
+def test_web_processes_load_no_http_client_until_a_user_sends_a_test_notification():
+    # requests and urllib3 serve only the sends; a web process checks URLs without them (5 MB each).
+    loaded = imported("telltale.app")
+    assert [name for name in ("requests", "urllib3") if name in loaded] == []
+    assert {"requests", "urllib3"} <= imported("telltale.app", "telltale.notify.channels")
+
+
+def test_the_judge_reads_device_detectors_lists_without_loading_its_parsers():
+    code = ("import json, sys\n"
+            "from telltale.classify.judge import load_judge\n"
+            "load_judge(None, None)\n"
+            "print(json.dumps(sorted(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert [name for name in json.loads(done.stdout) if name.split(".")[0] == "device_detector"] == []

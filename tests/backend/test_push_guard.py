@@ -8,7 +8,7 @@ import requests
 
 from telltale.config import load_settings
 from telltale.errors import ConfigError
-from telltale.notify import guard
+from telltale.notify import guard, guarded_http
 
 from .push_service import Script
 
@@ -27,13 +27,13 @@ def test_only_global_unicast_addresses_are_public(address, public):
 def test_a_name_that_resolves_to_loopback_is_refused_on_connection(push_service, host):
     # Each is a spelling of 127.0.0.1 that no address parser in Python reads, but the resolver does.
     port = push_service.origin.rpartition(":")[2]
-    with guard.session(allow_private=False) as http, pytest.raises(requests.ConnectionError, match="private address"):
+    with guarded_http.session(allow_private=False) as http, pytest.raises(requests.ConnectionError, match="private address"):
         http.post(f"http://{host}:{port}/push/x", data=b"x", timeout=2)
     assert push_service.received == []
 
 
 def test_a_loopback_address_is_refused_on_connection_even_if_a_subscription_slipped_through(push_service):
-    with guard.session(allow_private=False) as http, pytest.raises(requests.ConnectionError, match="private address"):
+    with guarded_http.session(allow_private=False) as http, pytest.raises(requests.ConnectionError, match="private address"):
         http.post(f"{push_service.origin}/push/x", data=b"x", timeout=2)
     assert push_service.received == []
 
@@ -51,20 +51,20 @@ def test_a_name_that_resolves_elsewhere_when_connecting_is_caught_by_the_address
 
     monkeypatch.setattr(socket, "getaddrinfo", rebinding)
     port = push_service.origin.rpartition(":")[2]
-    with guard.session(allow_private=False) as http, pytest.raises(requests.ConnectionError, match="reached 127.0.0.1"):
+    with guarded_http.session(allow_private=False) as http, pytest.raises(requests.ConnectionError, match="reached 127.0.0.1"):
         http.post(f"http://push.example.com:{port}/push/x", data=b"x", timeout=2)
     assert asked == ["push.example.com", "push.example.com"] and push_service.received == []
 
 
 def test_with_the_owners_leave_loopback_is_reached(push_service):
-    with guard.session(allow_private=True) as http:
+    with guarded_http.session(allow_private=True) as http:
         assert http.post(f"{push_service.origin}/push/x", data=b"x", timeout=2).status_code == 201
 
 
 def test_a_redirect_is_not_followed(push_service):
     # A redirect would be a second URL, checked by nobody when the browser subscribed.
     push_service.scripts["/push/x"] = Script(status=307, location=f"{push_service.origin}/elsewhere")
-    with guard.session(allow_private=True) as http, pytest.raises(requests.TooManyRedirects):
+    with guarded_http.session(allow_private=True) as http, pytest.raises(requests.TooManyRedirects):
         http.post(f"{push_service.origin}/push/x", data=b"x", timeout=2)
     assert push_service.to("/elsewhere") == []
 

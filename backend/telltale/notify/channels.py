@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ..accounts.vault import Vault, VaultError
 from ..config import Settings
 from ..store.push import apprise_urls_of, forget_gone, note_delivered, subscriptions_of
-from . import apprise_urls, guard, webpush
+from . import apprise_urls, guarded_http, webpush
 from .notice import Notice, Result
 from .vapid import VapidKey
 
@@ -65,7 +65,7 @@ class Sender:
     def __init__(self, settings: Settings, key: VapidKey):
         self.key, self.contact = key, settings.push_contact
         self.timeout, self.allow_private = settings.push_timeout_seconds, settings.push_allow_private
-        self.http = guard.session(settings.push_allow_private)
+        self.http = guarded_http.session(settings.push_allow_private)
 
     def __enter__(self) -> Sender:
         return self

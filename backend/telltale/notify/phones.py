@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 
 from ..store.models import PushSubscription
 from ..store.push import replace_apprise_urls, subscribe
-from . import apprise_urls, channels
+from . import apprise_urls
 from .guard import check_endpoint
 from .notice import Notice
 
 if TYPE_CHECKING:
     from ..services import Services
+    from .channels import Channel
 
 TEST_TITLE = "Telltale test notification"
 TEST_BODY = "Notifications of opens, clicks and replies will arrive here"
@@ -37,7 +38,7 @@ def add_browser(session: Session, svc: Services, user_id: int, endpoint: str, p2
     """Keep a browser's Web Push subscription for the user, once its endpoint is one we may post to."""
     try:
         # The worker will POST to this URL: refuse loopback and private addresses here, where the
-        # user hears why, and again on every connection (guard.py).
+        # user hears why, and again on every connection (guarded_http.py).
         endpoint = check_endpoint(endpoint, svc.settings.push_allow_private)
     except ValueError as exc:
         raise BadChannel("endpoint", str(exc)) from None
@@ -56,7 +57,9 @@ def set_apprise(session: Session, svc: Services, user_id: int, urls: list[str]) 
     return [apprise_urls.redacted(url) for url in urls]
 
 
-def apprise_of(session: Session, svc: Services, user_id: int) -> list[channels.Channel]:
+def apprise_of(session: Session, svc: Services, user_id: int) -> list[Channel]:
+    from . import channels  # on use: see send_test
+
     return [c for c in channels.load(session, svc.vault, [user_id]).get(user_id, []) if c.kind == "apprise"]
 
 
@@ -73,6 +76,10 @@ class Tried:
 
 def send_test(session: Session, svc: Services, user_id: int) -> list[Tried]:
     """Send a test notification to each of the user's channels, and forget those that are gone."""
+    # Imported on use: channels bring requests and urllib3, which a web process otherwise never
+    # loads (5 MB in each, measured), for the rare test a user asks for.
+    from . import channels
+
     notice = Notice(user_id, f"test-{secrets.token_hex(4)}", True, TEST_TITLE, TEST_BODY)
     # No flush before the sends: a pending write (a token's last use) would hold SQLite's write
     # lock, and so the worker's, while the push services answer.
