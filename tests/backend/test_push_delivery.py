@@ -11,12 +11,15 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from rq import Queue
 from sqlalchemy import select
 
 from telltale import queue
 from telltale.live import stream
 from telltale.notify.notice import Notice
+from telltale.services import working
 from telltale.store.models import User
+from telltale.worker.ingest import drain_hits
 from telltale.worker.publish import release_held
 from telltale.worker.push import send_pushes
 
@@ -165,10 +168,29 @@ def test_the_push_job_is_enqueued_by_name_without_retries(services):
     module, _, function = queue.PUSH_JOB.rpartition(".")
     assert f"{module}.{function}" == f"{send_pushes.__module__}.{send_pushes.__name__}"
     queue.enqueue_push(services.redis, "telltale", [Notice(1, "1-a", True, "t", "b").as_job_argument()])
-    from rq import Queue
-
     [job] = Queue("telltale", connection=services.redis).jobs
     assert job.func_name == queue.PUSH_JOB and job.retries_left is None
+
+
+@pytest.mark.parametrize("channel", ["web_push", "apprise", None])
+def test_a_popup_is_queued_for_the_phones_only_of_a_user_who_has_one(client, services, ana, push_service, channel):
+    if channel == "web_push":
+        browser = push_service.browser()
+        assert client.post("/api/v1/push/subscriptions", json=browser.subscription(name="Pixel"),
+                           headers=ana).status_code == 201
+    elif channel == "apprise":
+        assert client.put("/api/v1/push/apprise", json={"urls": ["json://127.0.0.1:9/"]}, headers=ana).status_code == 200
+    message = register(client, ana)
+    client.get(path_of(message["pixel_url"]))
+    token = working.set(services)
+    try:
+        drain_hits()
+    finally:
+        working.reset(token)
+    # The desktop gets its popup either way; a phone job is queued only where there is a phone.
+    assert len(shown_popups(services)) == 1
+    queued = [job.func_name for job in Queue(services.settings.queue_name, connection=services.redis).jobs]
+    assert (queue.PUSH_JOB in queued) is (channel is not None)
 
 
 def _user_id(services) -> int:

@@ -25,6 +25,8 @@ class Preferences:
     quiet_start: str | None = None
     quiet_end: str | None = None
     popups_after_reply: bool = False
+    # Whether the user has a phone channel: without one, no job is queued to send popups there.
+    phones: bool = True
 
 
 def worth_a_popup(kind: str, at: datetime, previous_open_at: datetime | None, prefs: Preferences,

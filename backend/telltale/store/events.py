@@ -10,12 +10,12 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, text, update
+from sqlalchemy import bindparam, exists, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from ..counting import COUNTED_SOURCES
 from .counters import unbump_clicks
-from .models import CLICK, Event, User
+from .models import CLICK, AppriseUrl, Event, PushSubscription, User
 
 # SQLite's own default limit of parameters in one statement since 3.32 (builds may allow more).
 SQLITE_PARAMETERS = 32766
@@ -154,10 +154,15 @@ _SET_ASIDE = (
 
 
 def notification_preferences(session: Session, user_ids: Iterable[int]) -> dict[int, Any]:
-    """Return each user's notification settings, keyed by user id: what publishing the events reads."""
+    """Return each user's notification settings, keyed by user id: what publishing the events reads.
+
+    `phones` says whether the user has a phone channel (a browser's Web Push subscription or an
+    Apprise URL) for their popups to go to.
+    """
+    phones = exists().where(PushSubscription.user_id == User.id) | exists().where(AppriseUrl.user_id == User.id)
     rows = session.connection().execute(
         select(User.id, User.timezone, User.reopen_quiet_minutes, User.quiet_start, User.quiet_end,
-               User.popups_after_reply).where(
+               User.popups_after_reply, phones.label("phones")).where(
             User.id.in_(sorted(set(user_ids)))
         )
     )

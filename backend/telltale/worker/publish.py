@@ -19,13 +19,15 @@ from ..services import Services, services
 
 log = logging.getLogger(__name__)
 
+NO_PREFERENCES = Preferences()
 # Sets an event's popup from the reply to its queued decision.
 Finish = Callable[[Any], None]
 
 
 def preferences(users: dict[int, Any]) -> dict[int, Preferences]:
     """Each user's popup preferences, from the rows of store.events.notification_preferences."""
-    return {uid: Preferences(u.timezone, u.reopen_quiet_minutes, u.quiet_start, u.quiet_end, u.popups_after_reply)
+    return {uid: Preferences(u.timezone, u.reopen_quiet_minutes, u.quiet_start, u.quiet_end, u.popups_after_reply,
+                             bool(u.phones))
             for uid, u in users.items()}
 
 
@@ -56,7 +58,7 @@ def publish(svc: Services, rows: list[dict], messages: dict[int, Any], prefs: di
             if counted and message.notify:
                 finishers.append(("notice", _forward_news(notices, event, message)))
         elif counted:
-            user_prefs = prefs.get(message.user_id, Preferences())
+            user_prefs = prefs.get(message.user_id, NO_PREFERENCES)
             finish = _popup(svc, pending, event, row, message, user_prefs, last_open[message.id],
                             message.id in replied, now)
             if finish is not None:
@@ -71,7 +73,10 @@ def publish(svc: Services, rows: list[dict], messages: dict[int, Any], prefs: di
         finish(next(replies[which]))
     if events:
         stream.append_many(svc.redis, events, svc.settings.event_history)
-        to_phones(svc, [Notice.of(user_id, event) for user_id, event in events if event["popup"]])
+        # Only for users with a phone channel: for the others the job would find nowhere to send, but
+        # still cost the worker a job per chunk and the HTTP and crypto libraries it loads (12 MB).
+        to_phones(svc, [Notice.of(user_id, event) for user_id, event in events
+                        if event["popup"] and prefs.get(user_id, NO_PREFERENCES).phones])
 
 
 def _leak_warning(pipe, event: dict, row: dict, message: Any) -> Finish:
