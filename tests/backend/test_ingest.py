@@ -8,9 +8,10 @@ from dataclasses import replace
 from rq import Queue
 from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from telltale import queue
+from telltale.store.events import statement_rows
 from telltale.store.models import Event
 from telltale.worker.runner import run_worker
 
@@ -153,3 +154,36 @@ def test_a_drain_that_finds_another_drainer_at_work_leaves_the_list_to_it(client
     queue.enqueue_drain(services.redis, services.settings.queue_name)
     drain()
     assert events(services, message["id"]) == 1
+
+
+def test_chunks_of_every_size_are_stored_with_a_few_statement_texts(client, services, drain):
+    # SQLite keeps each statement text it ran prepared (128 per connection, 2 MB for a thousand
+    # rows): one text per chunk size grew a worker draining live traffic by hundreds of MB.
+    auth, _ = make_user(services)
+    message = register(client, auth)
+    client.get(path_of(message["pixel_url"]))
+    [record] = services.redis.lrange(queue.HITS_KEY, 0, -1)
+    hit = json.loads(record)
+    texts: set[str] = set()
+
+    def note(conn, cursor, statement, *_):
+        if statement.startswith("INSERT INTO events"):
+            texts.add(statement)
+
+    event.listen(services.engine, "before_cursor_execute", note)
+    try:
+        sizes = [1, 2, 3, 5, 7, 11, 17, 64, 65, 100, 129, 250, 333, 500, 640, 700, 801, 900, 999, 1000]
+        for size in sizes:
+            queue.push_hits(services.redis, [json.dumps({**hit, "id": f"{size:04d}{n:020d}"}).encode()
+                                             for n in range(size)])
+            drain()
+    finally:
+        event.remove(services.engine, "before_cursor_execute", note)
+    assert events(services, message["id"]) == 1 + sum(sizes)
+    assert 1 <= len(texts) <= 11
+
+
+def test_an_insert_takes_the_largest_power_of_two_rows_it_may():
+    assert [statement_rows(left, 1489) for left in (1, 2, 3, 999, 1000, 1024, 1025, 5000)] == [
+        1, 2, 2, 512, 512, 1024, 1024, 1024]
+    assert statement_rows(5, 1) == 1

@@ -40,12 +40,25 @@ def insert_new_events(session: Session, rows: Sequence[dict]) -> set[str]:
         return set(connection.exec_driver_sql(statement, columns).scalars())
     new: set[str] = set()
     values = list(zip(*columns.values(), strict=True))
-    per_statement = max(1, SQLITE_PARAMETERS // len(columns))
-    for start in range(0, len(values), per_statement):
-        batch = values[start:start + per_statement]
+    most = max(1, SQLITE_PARAMETERS // len(columns))
+    start = 0
+    while start < len(values):
+        batch = values[start:start + statement_rows(len(values) - start, most)]
         statement = _values_statement(tuple(columns), len(batch))
         new.update(connection.exec_driver_sql(statement, tuple(value for row in batch for value in row)).scalars())
+        start += len(batch)
     return new
+
+
+def statement_rows(left: int, most: int) -> int:
+    """How many of `left` rows the next INSERT takes: the largest power of two within `left` and `most`.
+
+    Python's sqlite3 keeps each statement text it has run prepared, up to 128 per connection, and a
+    prepared INSERT of a thousand rows holds about 2 MB. Sized to the chunk at hand, every new chunk
+    size kept another: a worker draining live traffic, whose chunks are whatever has arrived, would
+    grow by hundreds of MB. Powers of two bound the texts to eleven, about 4 MB all together.
+    """
+    return 1 << (min(left, most).bit_length() - 1)
 
 
 def _column_values(dialect, rows: Sequence[dict]) -> dict[str, list]:
