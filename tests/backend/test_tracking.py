@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 
 import pytest
@@ -57,13 +58,23 @@ def test_a_pixel_hit_is_queued_with_what_the_classifier_needs(client, services, 
     assert hit["kind"] == "open" and hit["message_id"] == message["id"] and hit["method"] == "GET"
     assert hit["ip"] == "66.249.84.1" and "GoogleImageProxy" in hit["ua"]
     assert hit["headers"] == {"sec-purpose": "prefetch", "referer": "https://mail.example/", "accept": "image/*"}
-    assert len(hit["id"]) == 24 and hit["at"] > 0
+    assert len(hit["id"]) == 32 and hit["at"] > 0
 
 
 def test_every_hit_gets_its_own_id(client, services, message):
     for _ in range(5):
         client.get(path_of(message["pixel_url"]))
     assert len({hit["id"] for hit in queued(services)}) == 5
+
+
+def test_hit_ids_grow_with_time_so_the_store_appends_them(client, services, message):
+    # Ids in arrival order keep the primary-key index's writes at its end (tracking/hits.py).
+    for _ in range(3):
+        client.get(path_of(message["pixel_url"]))
+        time.sleep(0.002)
+    hits = queued(services)
+    assert [hit["id"] for hit in hits] == sorted(hit["id"] for hit in hits)
+    assert [int(hit["id"][:12], 16) for hit in hits] == [int(hit["at"] * 1000) for hit in hits]
 
 
 def test_a_forged_pixel_still_gets_a_gif_but_is_only_counted(client, services, message):

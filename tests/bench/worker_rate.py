@@ -27,6 +27,7 @@ import psycopg
 
 from telltale import queue
 from telltale.store.models import Event
+from telltale.tracking.hits import hit_id
 from telltale.worker.ingest import CHUNK
 
 from .harness import Deadline, Stack, poll
@@ -190,13 +191,13 @@ def hit_records(messages: list[dict], sent_at: datetime, count: int) -> list[byt
     records = []
     for n in range(count):
         message, row = messages[n % len(messages)], chooser.choice(corpus)
-        record = {"id": os.urandom(12).hex(), "kind": row["kind"], "message_id": message["id"]}
+        at = sent_at.timestamp() + row["seconds_after_send"] + chooser.random()
+        record = {"id": hit_id(at), "kind": row["kind"], "message_id": message["id"]}
         if row["kind"] == "click":
             index = chooser.randrange(len(LINKS))
             record.update(link_index=index, url=LINKS[index])
         else:
             record["recipient"] = None
-        at = sent_at.timestamp() + row["seconds_after_send"] + chooser.random()
         record.update(at=at, ip=row["ip"], ua=row["ua"], method=row["method"], headers=row["headers"])
         records.append(record)
     records.sort(key=lambda record: record["at"])
