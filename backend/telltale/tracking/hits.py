@@ -64,4 +64,3 @@ def hit_id(at: float) -> str:
     80 random bits keep two hits of the same millisecond apart: the id is what stores a hit once.
     """
     return f"{int(at * 1000):012x}{os.urandom(10).hex()}"
-
