@@ -142,6 +142,10 @@ def test_readers_count_each_client_once_and_a_proxy_as_one(client, services):
     store(services, [record(message["id"], "open", later + 400, BERLIN, APPLE_MAIL)])
     shown, _ = events_of(client, auth, message)
     assert (shown["opens"], shown["readers"]) == (6, 3)
+    # Later, alone in its chunk and from another network: the store knows it as that reader.
+    store(services, [record(message["id"], "open", later + 500, "66.249.84.9", GMAIL_PROXY)])
+    shown, _ = events_of(client, auth, message)
+    assert (shown["opens"], shown["readers"]) == (7, 3)
 
 
 def test_clicks_are_counted_as_clicks_not_as_readers_or_repeats(client, services):
