@@ -123,6 +123,24 @@ def test_quiet_hours_hold_the_push_and_the_summary_is_pushed_when_they_end(clien
     assert pushed["url"] == "/app/messages" and pushed["message_id"] is None
 
 
+def test_the_summary_after_quiet_hours_queues_no_phone_job_for_a_user_without_a_phone(client, services, ana, drain,
+                                                                                       app):
+    now = datetime.now(UTC)
+    window = {"start": (now - timedelta(hours=1)).strftime("%H:%M"), "end": (now + timedelta(hours=1)).strftime("%H:%M")}
+    assert client.patch("/api/v1/settings", json={"quiet_hours": window}, headers=ana).status_code == 200
+    message = register(client, ana)
+    client.get(path_of(message["pixel_url"]))
+    drain()
+    jobs = Queue(services.settings.queue_name, connection=services.redis)
+    jobs.empty()
+    with app.app_context():
+        assert release_held(_user_id(services)) == 1
+    # The desktop still gets its summary; no job is queued to find nowhere to send it.
+    [summary] = shown_popups(services)
+    assert summary["title"] == "While notifications were held"
+    assert queue.PUSH_JOB not in [job.func_name for job in jobs.jobs]
+
+
 @pytest.mark.parametrize("status, kept", [(404, False), (410, False), (500, True), (429, True)])
 def test_a_subscription_is_deleted_only_when_the_push_service_says_it_is_gone(client, services, ana, phone,
                                                                               push_service, drain, status, kept):

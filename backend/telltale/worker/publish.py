@@ -16,6 +16,7 @@ from ..notify.notice import Notice
 from ..notify.policy import Preferences, quiet_until, worth_a_popup
 from ..queue import enqueue_push, enqueue_release
 from ..services import Services, services
+from ..store.events import notification_preferences
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,10 @@ def release_held(user_id: int) -> int:
                   "title": title, "body": body},
     }
     stream.append(svc.redis, user_id, event, svc.settings.event_history)
-    to_phones(svc, [Notice.of(user_id, event)])
+    with svc.sessions() as session:
+        user = notification_preferences(session, [user_id]).get(user_id)
+    if user is not None and user.phones:
+        to_phones(svc, [Notice.of(user_id, event)])
     return sum(tally.values())
 
 
