@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..counting import Reader, ReaderKey, counts, reader_key
@@ -135,12 +135,12 @@ class _Batch:
             opened=message.opened or message.id in self.seen_open,
         )
         # The forward image is an image like the pixel: judge who loaded it as an open.
-        judged = replace(hit, kind="open") if hit.kind == "forward" else hit
+        judged = hit._replace(kind="open") if hit.kind == "forward" else hit
         if hit.kind == "view":
             # A view is a reader following the mail's link and pressing a button: judged as a click
             # (scanners follow links with browsers' names), but no link of the message's burst.
-            judged = replace(hit, kind="click", link_index=None)
-            context = replace(context, recent_clicks=(), link_count=0, decoy_index=None)
+            judged = hit._replace(kind="click", link_index=None)
+            context = context._replace(recent_clicks=(), link_count=0, decoy_index=None)
         verdict = self.classify(judged, context)
         return verdict, event_row(record, hit, message.id, verdict, self.describe(hit, verdict), self.store_full_ip)
 

@@ -1,9 +1,9 @@
 """Describe who read: client, device and system from the User-Agent, place from the address."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from .clients import Agent, Clients
 from .places import NOWHERE, Places
@@ -13,9 +13,11 @@ CACHE_SIZE = 8192
 NOBODY: Agent = (None, None, None)
 
 
-@dataclass(frozen=True)
-class Enrichment:
-    """What a hit says of its reader; None wherever it does not say."""
+class Enrichment(NamedTuple):
+    """What a hit says of its reader; None wherever it does not say.
+
+    Built for every hit a person made: a named tuple, a third of a frozen dataclass's cost.
+    """
 
     client: str | None = None
     device: str | None = None

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -134,7 +133,7 @@ COUNTRY_NAMES = countries.names()
 
 def place_of(found: Enrichment) -> str | None:
     """The place a live event shows for what the enricher found."""
-    return live_place(asdict(found), COUNTRY_NAMES)
+    return live_place(found._asdict(), COUNTRY_NAMES)
 
 
 @pytest.fixture(scope="module")
