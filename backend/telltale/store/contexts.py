@@ -58,7 +58,8 @@ def tracked_messages(session: Session, ids: Iterable[int]) -> dict[int, TrackedM
             exists().where(Event.message_id == Message.id, Event.kind == "open").label("opened"),
         ).where(Message.id.in_(wanted))
     )
-    return {row.id: TrackedMessage(*row) for row in rows}
+    # By name, not position: a column added to the query in another order cannot land in the wrong field.
+    return {row.id: TrackedMessage(**row._mapping) for row in rows}
 
 
 def message_contexts(session: Session, messages: Iterable[TrackedMessage], query: ContextQuery) -> dict[int, MessageContext]:
