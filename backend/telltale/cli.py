@@ -31,7 +31,7 @@ main.add_command(receipt)
 @click.option("--workers", type=click.IntRange(1, 64), help="web processes (default: TELLTALE_WEB_WORKERS or 1)")
 def serve(bind: str | None, workers: int | None) -> None:
     """Run the web server (pixel, links, API)."""
-    # Before anything else: the master imports the app's modules for its workers to share (server.py),
+    # Before anything else: the master may import the app's modules for its workers to share (server.py),
     # and what they create at import (locks, the socket module's functions) must be gevent's already.
     from gevent import monkey
 
