@@ -24,7 +24,7 @@ def test_addresses_are_cut_to_their_network(address, kept):
     assert truncate_ip(address) == kept
 
 
-def test_the_quick_ipv4_path_agrees_with_the_standard_library():
+def test_the_quick_paths_agree_with_the_standard_librarys_networks():
     def slow(address: str) -> str:
         try:
             ip = ipaddress.ip_address(address)
@@ -37,7 +37,12 @@ def test_the_quick_ipv4_path_agrees_with_the_standard_library():
     tricky = ["0.0.0.0", "255.255.255.255", "256.1.1.1", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1.2.3.004", "1..3.4",
               "١.٢.٣.٤", "1.2.3.-4", " 1.2.3.4", "1.2.3.4 ", "+1.2.3.4", "1.2.3.4\n", "1000.2.3.4", "0.00.0.0"]
     randoms = [".".join(str(rng.randint(0, 300)) for _ in range(4)) for _ in range(2000)]
-    for address in tricky + randoms:
+    tricky_v6 = ["::", "::1", "::ffff:1.2.3.4", "::ffff:0:1.2.3.4", "64:ff9b::1.2.3.4", "2001:db8::",
+                 "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "2001:db8:0:1::", "2001:0db8:0000::1", "fe80::1%eth0",
+                 "2001:db8::1::2", "2001:db8:::1", "[2001:db8::1]", "2001:DB8::A"]
+    randoms_v6 = [str(ipaddress.IPv6Address(rng.getrandbits(128) >> rng.choice([0, 16, 64, 96])))
+                  for _ in range(2000)]
+    for address in tricky + randoms + tricky_v6 + randoms_v6:
         assert truncate_ip(address) == slow(address), address
 
 
