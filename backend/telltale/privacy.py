@@ -33,7 +33,7 @@ def truncate_ip(address: str) -> str:
     if ip.version == 6 and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
     # Masking the integer rather than building an ip_network from text: 15 against 29 us an IPv6
-    # address (Apple's relays and many mobile networks send nothing else).
+    # address, which many mobile networks and Apple's relays use.
     if ip.version == 4:
         return str(ipaddress.IPv4Address(int(ip) & _KEEP_V4))
     return str(ipaddress.IPv6Address(int(ip) & _KEEP_V6))
