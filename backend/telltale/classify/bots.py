@@ -15,9 +15,9 @@ Crawler-Detect's method is kept: strip the tokens every browser carries (its exc
 search for any pattern. Only the engine differs, because its own costs 210 us a User-Agent here:
 the exclusions run lowercased in `re` (5 us; a lowercased pattern needs no IGNORECASE, which costs
 five to ten times more in CPython), and each list runs as one RE2 set (about 3 us: a DFA over all
-its patterns at once, where `re` tries each alternative at each position). The few patterns that
-use lookaround, which RE2 lacks, run in `re` after the set. Measured over the User-Agents of the
-tuning corpus on this 2-core machine, 2026-12-04: see `make bench` (micro, "bot list").
+its patterns at once, where `re` tries each alternative at each position; catalogue.py says how
+the few patterns that use lookaround, which RE2 lacks, get in). Measured over the User-Agents of
+the tuning corpus on this 2-core machine, 2026-12-04: see `make bench` (micro, "bot list").
 """
 from __future__ import annotations
 
@@ -81,8 +81,8 @@ class BotList:
         # In the order Crawler-Detect checks them, the first that matches wins.
         self._kinds = Catalogue([{"regex": pattern, "category": category} for category in categories["order"]
                                  for pattern in categories["categories"][category]])
-        # device-detector's own catch-all needs lookbehind, so `re` would run its 1,400 characters
-        # on every User-Agent (50 us); Crawler-Detect's catch-all stands in for it.
+        # device-detector's own catch-all needs lookbehind, so `re` would confirm its 1,400
+        # characters on every User-Agent that says "bot" (50 us); Crawler-Detect's catch-all stands in for it.
         self._bots = Catalogue([entry for entry in device_detector_list("bots.yml")
                                 if not (entry.get("name") == "Generic Bot" and LOOKAROUND.search(entry["regex"]))])
         self._libraries = Catalogue(device_detector_list("client/libraries.yml"))
