@@ -60,8 +60,17 @@ class TelltaleServer(BaseApplication):
         from .app import create_app  # in the worker, after gevent has patched the standard library
 
         app = create_app(self._settings)
-        # A full collection pauses every greenlet of the process; what was loaded at start-up
-        # lives as long as the process, so keep it out of those passes.
-        gc.collect()
-        gc.freeze()
+        freeze_start_up()
         return app
+
+
+def freeze_start_up() -> None:
+    """Keep what a process has loaded so far out of the collector's full passes.
+
+    A full collection pauses every greenlet of the process and walks every object it tracks; what
+    was loaded at start-up lives as long as the process. Unfrozen, a process holding the app and
+    150,000 objects took 80-90 ms a full pass, in 3 of 11 requests of the recipients page over a
+    year (the dashboard bench, 2026-12-07); frozen, those passes cost a few ms.
+    """
+    gc.collect()
+    gc.freeze()
