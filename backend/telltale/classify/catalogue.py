@@ -93,8 +93,7 @@ def without_lookaround(pattern: str) -> str:
     Taking an assertion out only widens what matches, which is all the set needs of it. Written by
     hand: neither `re` nor RE2 turns a parsed pattern back into text.
     """
-    kept, at, depth_of_cut = [], 0, None
-    depth = 0
+    kept, at, depth, depth_of_cut = [], 0, 0, None
     while at < len(pattern):
         piece = _piece(pattern, at)
         if piece == "(" and LOOKAROUND.match(pattern, at) and depth_of_cut is None:
