@@ -134,8 +134,8 @@ def opens_since(session: Session, message_ids: Iterable[int], since: datetime, a
     ones these hits can repeat."""
     found: dict[int, list[RecentOpen]] = defaultdict(list)
     # Time is filtered here, not in SQL: given a time range, SQLite walks ix_events_message_time
-    # through every repeat of a message opened in a loop; ix_events_readers holds only the opens
-    # that count, a few per client.
+    # through every repeat of a message opened in a loop; ix_events_reports, equal on message, kind,
+    # source and repeat, leads straight to the opens that count, a few per client.
     rows = session.connection().execute(
         select(Event.message_id, Event.occurred_at, Event.ip, Event.user_agent).where(
             Event.message_id.in_(sorted(set(message_ids))), Event.kind == "open", Event.repeat.is_(False),
@@ -156,7 +156,7 @@ def readers_of(session: Session, message_ids: Iterable[int], addresses: Iterable
     """
     found: dict[int, set[ReaderKey]] = defaultdict(set)
     ids = sorted(set(message_ids))
-    # Two queries, each a range of ix_events_readers: an OR of the two would scan every event of
+    # Two queries, each a range of ix_events_reports: an OR of the two would scan every event of
     # the messages.
     at_addresses = select(Event.message_id, Event.source, Event.recipient, Event.ip, Event.user_agent).distinct().where(
         Event.message_id.in_(ids), Event.kind == "open", Event.source.in_(sorted(COUNTED_SOURCES)),

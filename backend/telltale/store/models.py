@@ -195,12 +195,12 @@ class Event(Base):
     __tablename__ = "events"
     __table_args__ = (
         Index("ix_events_message_time", "message_id", "occurred_at"),
-        # Who has read a message already (readers_of, opens_since, first_readers): the counted opens,
-        # not the repeats, which are nearly all of a message opened in a loop.
-        Index("ix_events_readers", "message_id", "kind", "repeat", "source", "ip"),
         # The dashboard's reports, best time and recipients (store/reports.py) group a user's counted
         # events by time, zone, recipient and reading: with every column they read in the index,
-        # SQLite answers from it alone instead of fetching 200,000 rows (migration 0009).
+        # SQLite answers from it alone instead of fetching 200,000 rows (migration 0009). Its head,
+        # equal on message, kind, source and repeat, is also how the worker finds who has read a
+        # message already (store/contexts.py: the opens that count, not the repeats that are nearly
+        # all of a message opened in a loop), and the open a reading belongs to (migration 0015).
         Index("ix_events_reports", "message_id", "kind", "source", "repeat", "occurred_at", "timezone", "recipient",
               "reading_step"),
         # A message's clicks of the last seconds, what a click burst is judged on (store/contexts.py,
@@ -212,7 +212,8 @@ class Event(Base):
 
     # The hit id minted on the hot path: storing a hit twice is a primary-key conflict.
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    # Looked up through ix_events_message_time, which starts with it.
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
     occurred_at: Mapped[datetime] = mapped_column()
     recipient: Mapped[int | None] = mapped_column(Integer)
