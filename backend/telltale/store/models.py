@@ -24,6 +24,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 # The condition of the partial index of clicks; a query must state it as this literal, not a bound
 # parameter, for the planner to know the index holds every row it wants.
 CLICK = "kind = 'click'"
+# The condition of the partial index of counted events, stated likewise: counting.counted, as text.
+COUNTED = "source IN ('person', 'proxy') AND NOT repeat"
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 

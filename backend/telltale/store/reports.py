@@ -1,7 +1,8 @@
 """Named reads for the dashboard's reports, best time to send and recipients: grouped in SQL, small answers.
 
-Every count goes through the counting rule: `counting.counted` in SQL, or the message counters
-the store keeps by it. Times are turned into seconds since 1970 in SQL (`epoch_seconds`), so delays
+Every count goes through the counting rule: `counting.counted` in SQL (or its text, `models.COUNTED`,
+where a query must state it literally for a partial index; a test holds the two alike), or the
+message counters the store keeps by it. Times are turned into seconds since 1970 in SQL (`epoch_seconds`), so delays
 and local hours are integer arithmetic on both databases, and a period's figures come back as a
 few hundred numbers, not as its events.
 """
@@ -14,13 +15,13 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 import orjson
-from sqlalchemy import ColumnElement, Integer, Result, Text, and_, case, cast, func, literal, not_, or_, select
+from sqlalchemy import ColumnElement, Integer, Result, Text, and_, case, cast, func, literal, not_, or_, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from ..counting import COUNTED_SOURCES, counted
-from .models import Event, Message
+from .models import COUNTED, Event, Message
 from .recipients import KINDS
 
 DAY, HOUR = 86400, 3600
@@ -209,10 +210,12 @@ def first_times(session: Session, user_id: int, since: datetime) -> dict[tuple[i
     """As `recipients.first_events` for all the user's tracked messages sent since `since`, in one query,
     as time since 1970: a year's 15,000 groups come back as integers, not datetimes parsed row by row."""
     firsts = [epoch_seconds(func.min(case((Event.kind == kind, Event.occurred_at)))) for kind in KINDS]
-    rows = _rows(session, _users_events(user_id).add_columns(Event.message_id, Event.recipient, *firsts)
-                 .where(Message.tracking.is_(True), Message.sent_at >= since, Event.kind.in_(KINDS),
-                        counted(Event.source, Event.repeat))
-                 .group_by(Event.message_id, Event.recipient))
+    # Counted as the literal of ix_events_firsts, and grouped by the messages' own id (the order
+    # SQLite walks them in): so SQLite reads each message's counted events from that index already
+    # in groups, where it sorted them all through a temporary B-tree (164 -> 100 ms a year).
+    rows = _rows(session, _users_events(user_id).add_columns(Message.id, Event.recipient, *firsts)
+                 .where(Message.tracking.is_(True), Message.sent_at >= since, Event.kind.in_(KINDS), text(COUNTED))
+                 .group_by(Message.id, Event.recipient))
     out: dict[tuple[int, int | None], dict[str, timedelta]] = {}
     for message_id, recipient, opened, clicked, replied in rows:
         done = {"open": timedelta(seconds=opened)} if opened is not None else {}
