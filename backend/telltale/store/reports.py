@@ -1,10 +1,10 @@
 """Named reads for the dashboard's reports, best time to send and recipients: grouped in SQL, small answers.
 
-Every count goes through the counting rule: `counting.counted` in SQL (or its text, `models.COUNTED`,
-where a query must state it literally for a partial index; a test holds the two alike), or the
-message counters the store keeps by it. Times are turned into seconds since 1970 in SQL (`epoch_seconds`), so delays
-and local hours are integer arithmetic on both databases, and a period's figures come back as a
-few hundred numbers, not as its events.
+Every count goes through the counting rule: `counting.counted` in SQL (or its text,
+`models.COUNTED`, where a query must state it literally for a partial index; a test holds the two
+alike), or the message counters the store keeps by it. Times are turned into seconds since 1970 in
+SQL (`epoch_seconds`), so delays and local hours are integer arithmetic on both databases, and a
+period's figures come back as a few hundred numbers, not as its events.
 """
 from __future__ import annotations
 
