@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import replace
 
@@ -75,6 +76,27 @@ def test_hit_ids_grow_with_time_so_the_store_appends_them(client, services, mess
     hits = queued(services)
     assert [hit["id"] for hit in hits] == sorted(hit["id"] for hit in hits)
     assert [int(hit["id"][:12], 16) for hit in hits] == [int(hit["at"] * 1000) for hit in hits]
+
+
+def test_forked_web_processes_never_make_the_same_hit_id():
+    """Web processes are forked from one parent: ids made in the same millisecond by two of them must
+    still differ, or the store would keep one hit of the two (an id is what stores a hit once)."""
+    from telltale.tracking.hits import hit_id
+
+    hit_id(time.time())  # the parent has drawn from its generator before forking
+    streams = []
+    for _ in range(2):
+        read, write = os.pipe()
+        if os.fork() == 0:
+            os.close(read)
+            os.write(write, "".join(hit_id(0.0) for _ in range(50)).encode())
+            os._exit(0)
+        os.close(write)
+        with os.fdopen(read, "rb") as pipe:
+            streams.append(pipe.read().decode())
+        os.wait()
+    ids = [{stream[i:i + 32] for i in range(0, len(stream), 32)} for stream in streams]
+    assert len(ids[0]) == len(ids[1]) == 50 and not ids[0] & ids[1]
 
 
 def test_a_forged_pixel_still_gets_a_gif_but_is_only_counted(client, services, message):

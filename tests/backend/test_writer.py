@@ -1,6 +1,7 @@
 """The hit writer: a hit is acknowledged only once it is in Redis or the spool, and the writer outlives every fault."""
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -28,6 +29,37 @@ def test_a_hit_is_acknowledged_once_redis_has_it(redis_url, tmp_path):
     writer = HitWriter(conn, Spool(tmp_path / "spool"), lambda: None)
     assert all(writer.write(record(n)) for n in range(50))
     assert conn.llen(queue.HITS_KEY) == 50
+    conn.close()
+
+
+def test_a_hit_wakes_an_idle_writer_at_once(redis_url, tmp_path):
+    conn = redis.Redis.from_url(redis_url)
+    writer = HitWriter(conn, Spool(tmp_path / "spool"), lambda: None)
+    assert writer.write(record(1))
+    time.sleep(0.2)  # the flusher has nothing left and sleeps on its condition
+    started = time.monotonic()
+    assert writer.write(record(2))
+    # Well under the flusher's own wake-up (REPLAY_EVERY, 5 s): the hit woke it.
+    assert time.monotonic() - started < 1.0
+    assert conn.llen(queue.HITS_KEY) == 2
+    conn.close()
+
+
+def test_a_forked_process_writes_through_a_flusher_of_its_own(redis_url, tmp_path):
+    """gunicorn forks its web workers from the process that built the writer: the parent's flusher
+    thread does not exist in a child, which must neither wait on it nor lose what it writes."""
+    conn = redis.Redis.from_url(redis_url)
+    writer = HitWriter(conn, Spool(tmp_path / "spool"), lambda: None)
+    assert writer.write(record(1))  # the parent's flusher runs
+    pid = os.fork()
+    if pid == 0:
+        started = time.monotonic()
+        durable = all(writer.write(record(n)) for n in range(2, 7))
+        os._exit(0 if durable and time.monotonic() - started < 2.0 else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert writer.write(record(7))  # and the parent's still does
+    assert conn.llen(queue.HITS_KEY) == 7
     conn.close()
 
 

@@ -1,8 +1,8 @@
 """Turn one WSGI request into one hit record: plain JSON, no parsing of what the client sent."""
 from __future__ import annotations
 
-import os
 import time
+from random import getrandbits
 
 import orjson
 
@@ -62,5 +62,8 @@ def hit_id(at: float) -> str:
     chunk's rows at its right edge, where random ids dirtied a page of it per row, anywhere in it.
     Measured on an events table of 1.3 million rows, the worker stored 11-25% more hits a second.
     80 random bits keep two hits of the same millisecond apart: the id is what stores a hit once.
+    They need to be unique, not secret (the id is made here, never taken from a client), so they
+    come from `random`, which reseeds itself from the system in every forked process, rather than a
+    getrandom system call per hit.
     """
-    return f"{int(at * 1000):012x}{os.urandom(10).hex()}"
+    return f"{int(at * 1000):012x}{getrandbits(80):020x}"
