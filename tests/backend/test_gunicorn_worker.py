@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -22,7 +24,7 @@ from telltale.tracking.gunicorn_worker import (
 )
 
 from .helpers import make_user, path_of, register
-from .processes import start, stop, wait_for
+from .processes import env_for, start, stop, wait_for
 from .servers import spare_port
 
 UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
@@ -238,3 +240,97 @@ def test_a_forged_pixel_still_gets_the_image_and_a_forged_link_a_404(server):
     gif, missing = exchange(server, b"GET /p/1.forged.gif HTTP/1.1\r\n\r\nGET /l/1.forged HTTP/1.1\r\n\r\n", 2)
     assert gif.startswith(b"HTTP/1.1 200 OK") and b"image/gif" in gif
     assert missing.startswith(b"HTTP/1.1 404 Not Found")
+
+
+# The front under gevent with the app's own HotPath, and a keep-alive limit short enough to watch
+# run out: the production server's is gunicorn's setting, 75 s.
+IDLE_SERVER = """
+import sys
+from gevent import monkey; monkey.patch_all()
+import gevent
+from gevent.server import StreamServer
+from telltale.app import create_app
+from telltale.config import load_settings
+from telltale.tracking.gunicorn_worker import IdleConnections, serve_hot
+
+hot = create_app(load_settings()).wsgi_app
+idle = IdleConnections(float(sys.argv[2]))
+gevent.spawn(idle.run)
+StreamServer(("127.0.0.1", int(sys.argv[1])), lambda sock, addr: serve_hot(sock, addr, hot, idle)).serve_forever()
+"""
+KEEPALIVE = 0.6
+
+
+@pytest.fixture
+def short_keepalive_server(settings, tmp_path):
+    port = spare_port()
+    script = tmp_path / "idle_server.py"
+    script.write_text(IDLE_SERVER, encoding="utf-8")
+    process = subprocess.Popen([sys.executable, str(script), str(port), str(KEEPALIVE)], env=env_for(settings),
+                               start_new_session=True)
+
+    def answers() -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+
+    wait_for(answers, 30, "the front to listen")
+    yield port
+    stop(process)
+
+
+def closed_after(conn: socket.socket) -> float:
+    """Seconds until the server closes `conn`, reading (and dropping) whatever it sends meanwhile."""
+    started = time.monotonic()
+    while conn.recv(65536):
+        pass
+    return time.monotonic() - started
+
+
+def test_connections_waiting_past_the_keep_alive_limit_are_closed_and_busy_ones_are_not(
+        short_keepalive_server, client, services):
+    auth, _ = make_user(services)
+    pixel = f"GET {path_of(register(client, auth)['pixel_url'])} HTTP/1.1\r\nHost: t\r\n\r\n".encode()
+    with (socket.create_connection(("127.0.0.1", short_keepalive_server), timeout=10) as silent,
+          socket.create_connection(("127.0.0.1", short_keepalive_server), timeout=10) as served,
+          socket.create_connection(("127.0.0.1", short_keepalive_server), timeout=10) as busy):
+        served.sendall(pixel)
+        assert served.recv(65536).startswith(b"HTTP/1.1 200 OK")
+        # A request every third of the limit, for three times the limit: never idle for long enough.
+        for _ in range(9):
+            busy.sendall(pixel)
+            assert busy.recv(65536).startswith(b"HTTP/1.1 200 OK")
+            time.sleep(KEEPALIVE / 3)
+        # By now the two others have waited longer than the limit plus the reaper's pause: closed.
+        silent.settimeout(0.5)
+        served.settimeout(0.5)
+        assert closed_after(silent) < 0.5 and closed_after(served) < 0.5
+        busy.sendall(pixel)
+        assert busy.recv(65536).startswith(b"HTTP/1.1 200 OK")
+        # Closed once it has waited the limit, not before: the reaper looks every quarter of it.
+        assert KEEPALIVE * 0.9 < closed_after(busy) < KEEPALIVE * 1.25 + 1
+
+
+def test_a_client_that_stops_reading_its_answers_is_closed_as_an_idle_one(short_keepalive_server):
+    # Forged pixels: answered with the image at once, so the server soon has more answers than the
+    # socket's buffers hold, and its send waits on a client that never reads.
+    requests = memoryview(b"GET /p/1.forged.gif HTTP/1.1\r\nHost: t\r\n\r\n" * 20_000)
+    with socket.create_connection(("127.0.0.1", short_keepalive_server), timeout=10) as greedy:
+        greedy.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        greedy.setblocking(False)
+        full_since = None
+        while requests and (full_since is None or time.monotonic() - full_since < 0.5):
+            try:
+                requests = requests[greedy.send(requests):]
+                full_since = None
+            except BlockingIOError:
+                full_since = full_since or time.monotonic()
+                time.sleep(0.02)
+
+        def tcp_state() -> int:  # the kernel's view, without reading: 1 is ESTABLISHED
+            return greedy.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0]
+
+        assert tcp_state() == 1
+        wait_for(lambda: tcp_state() != 1, 10, "the server to close the connection")

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
+import gevent
 from gunicorn.workers.ggevent import GeventWorker
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,8 @@ _heads: dict[tuple[str, int, bool], bytes] = {}
 
 
 class TrackingWorker(GeventWorker):
+    _idle: IdleConnections | None = None
+
     def handle(self, listener, client, addr):
         # Imported here, in the worker after gevent has patched the standard library: gunicorn's
         # master imports this module, and Redis's client with it, before any patching.
@@ -60,17 +64,67 @@ class TrackingWorker(GeventWorker):
         hot = getattr(self.wsgi, "wsgi_app", None)
         if not isinstance(hot, HotPath):
             return super().handle(listener, client, addr)
-        pending = serve_hot(client, addr, hot, self.cfg.keepalive)
+        if self._idle is None and self.cfg.keepalive:
+            self._idle = IdleConnections(self.cfg.keepalive)
+            gevent.spawn(self._idle.run)
+        pending = serve_hot(client, addr, hot, self._idle)
         if pending is not None:
             super().handle(listener, Replayed(client, pending), addr)
 
 
-def serve_hot(sock, addr, hot, keepalive: float) -> bytes | None:
+class IdleConnections:
+    """Close the connections that have waited longer than `keepalive` for their next request.
+
+    One greenlet of the process looks every few seconds, in place of a timeout on every read:
+    gevent builds, starts and cancels a timer for each read that waits, and every request of a
+    keep-alive connection waits for its bytes. Measured on a socket pair under gevent, a round trip
+    of two waiting reads took 30-33 us with timeouts, 16-18 us without.
+
+    A connection waits from the moment its answer is handed to the socket until its next head is
+    whole: a client that stops reading its answers is closed as an idle one is. While a request is
+    answered (the hit writer waits at most ACK_TIMEOUT, the reading chain a few seconds) it is not.
+    Closing a socket from this greenlet ends the read or send waiting on it with an OSError.
+    """
+
+    def __init__(self, keepalive: float):
+        self.keepalive = keepalive
+        self._since: dict = {}
+
+    def waiting(self, sock) -> None:
+        self._since[sock] = time.monotonic()
+
+    def answering(self, sock) -> None:
+        self._since.pop(sock, None)
+
+    def close_idle(self, now: float) -> int:
+        """Close every connection that has waited longer than `keepalive` by `now`; return how many."""
+        idle = [sock for sock, since in self._since.items() if now - since > self.keepalive]
+        for sock in idle:
+            del self._since[sock]
+            sock.close()
+        return len(idle)
+
+    def run(self) -> None:
+        # A quarter of the limit between looks: a connection outstays it by at most that much.
+        every = min(max(self.keepalive / 4, 0.05), 15.0)
+        while True:
+            gevent.sleep(every)
+            try:
+                self.close_idle(time.monotonic())
+            except Exception:
+                # Deliberately broad: one socket that fails to close must not end the reaping of all.
+                log.exception("closing idle connections failed; carrying on")
+
+
+def serve_hot(sock, addr, hot, idle: IdleConnections | None) -> bytes | None:
     """Answer tracking requests on `sock` until one is not ours; return the bytes read of that one,
-    or None once the connection is closed."""
+    or None once the connection is closed. `idle` closes the connection when it waits too long
+    (None: never)."""
     remote = addr[0] if isinstance(addr, tuple) else ""
     buffer = b""
-    sock.settimeout(keepalive or None)
+    sock.settimeout(None)
+    idle = idle or _NEVER_IDLE
+    idle.waiting(sock)
     try:
         while True:
             end = buffer.find(b"\r\n\r\n")
@@ -88,14 +142,30 @@ def serve_hot(sock, addr, hot, keepalive: float) -> bytes | None:
                 return _handed_over(sock, buffer)
             buffer = buffer[end + 4:]
             keep = environ.pop("telltale.keep_alive")
-            _send(sock, _respond(hot, environ, keep))
+            idle.answering(sock)
+            answer = _respond(hot, environ, keep)
+            idle.waiting(sock)
+            _send(sock, answer)
             if not keep:
                 sock.close()
                 return None
-    except (TimeoutError, OSError):
-        # An idle keep-alive connection timed out, or the client went away mid-request.
+    except OSError:
+        # Closed for waiting too long, or the client went away mid-request.
         sock.close()
         return None
+    finally:
+        idle.answering(sock)
+
+
+class _NeverIdle:
+    def waiting(self, sock) -> None:
+        pass
+
+    def answering(self, sock) -> None:
+        pass
+
+
+_NEVER_IDLE = _NeverIdle()
 
 
 def _send(sock, answer: bytes) -> None:
