@@ -31,9 +31,11 @@ from .publish import preferences, publish
 log = logging.getLogger(__name__)
 # How far back from a reading hop its open may be: the chain's last mark, with room for slow links.
 READING_WINDOW = timedelta(minutes=2)
-# Hits per transaction: each chunk pays a fixed dozen queries and round trips; 1,000 hits of 200
-# messages stored 5.9k hits/s, 500 stored 4.8k (`make bench`).
-CHUNK = 1000
+# Hits per transaction: each chunk pays a fixed dozen queries and round trips. Of 200 messages,
+# 500 hits stored 4.8k hits/s, 1,000 stored 5.9-6.6k and 2,000 7.1-8.6k (`make bench`, worker). As
+# served (`make bench`, served, 2 pairs), 2,000 drained the load's backlog in 3-5 s, 1,000 in 18 s.
+# Beyond 2,000 the rate was within the noise. A quiet list gives small chunks whatever this is.
+CHUNK = 2000
 LOCK_TTL_MS = 15_000
 # A drain hands over to a fresh job after this long, well inside the job's rq timeout.
 DRAIN_BUDGET_SECONDS = 60
