@@ -13,6 +13,7 @@ from sqlalchemy import event, func, select
 from telltale import queue
 from telltale.store.events import SQLITE_ROWS, statement_rows
 from telltale.store.models import Event
+from telltale.worker import ingest
 from telltale.worker.ingest import CHUNK
 from telltale.worker.runner import run_worker
 
@@ -193,3 +194,27 @@ def test_an_insert_takes_the_largest_power_of_two_rows_it_may():
     assert [statement_rows(left, 1489) for left in (1, 2, 3, 999, 1000, 1024, 1025, 5000)] == [
         1, 2, 2, 512, 512, 1024, 1024, 1024]
     assert statement_rows(5, 1) == 1
+
+
+def test_a_drained_burst_gives_its_memory_back_and_a_trickle_does_not(client, services, drain, monkeypatch):
+    # What a trim returns to the system is measured in test_worker_memory.py; here, when the worker
+    # asks for one: once a burst is stored and the list is empty, not after every few hits.
+    asked: list[int] = []
+    real = ingest.give_back
+    monkeypatch.setattr(ingest, "give_back", lambda: asked.append(queue.pending_hits(services.redis)) or real())
+    auth, _ = make_user(services)
+    message = register(client, auth)
+    client.get(path_of(message["pixel_url"]))
+    [record] = services.redis.lrange(queue.HITS_KEY, 0, -1)
+    hit = json.loads(record)
+
+    def push(count: int, prefix: str) -> None:
+        queue.push_hits(services.redis, [json.dumps({**hit, "id": f"{prefix}{n:020d}"}).encode() for n in range(count)])
+
+    push(5, "trickle")
+    drain()
+    assert asked == []
+    push(CHUNK + 10, "burst")
+    drain()
+    assert asked == [0]
+    assert events(services, message["id"]) == 1 + 5 + CHUNK + 10

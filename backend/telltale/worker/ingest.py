@@ -26,6 +26,7 @@ from ..store.contexts import message_contexts, tracked_messages
 from ..store.counters import bump_counters
 from ..store.events import insert_new_events, note_readings, notification_preferences, set_aside_bursts
 from ..store.protected import note_views
+from .memory import give_back
 from .publish import preferences, publish
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,10 @@ def drain_hits() -> int:
     # now the lock is free, or such a hit would wait for the next sweep.
     if queue.pending_hits(conn):
         queue.enqueue_drain(conn, svc.settings.queue_name)
+    elif stored >= CHUNK:
+        # A burst is drained. Only after one: a drain of a few hits raises no high-water mark, and
+        # a trim costs milliseconds.
+        give_back()
     return stored
 
 
