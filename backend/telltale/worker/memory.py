@@ -4,7 +4,8 @@ A chunk of hits is a few MB of records, rows and events, much of it in blocks ab
 Python's own allocator serves, so it comes from the C library's heap. Freed, it stays with the
 process as holes in that heap, and a worker that drained a burst held its peak for good: 8-9 MB
 more after 50,000 hits with chunks of 2,000. glibc's malloc_trim returns the heap's free pages
-(measured, `make bench` footprint: the worker 92 MB after 55,000 hits with it, 104-106 without).
+(`make bench` footprint, 4 pairs: the worker 91-92 MB after 53,000-66,000 hits with it, 100-106
+without).
 Elsewhere (musl, macOS) there is no such call and nothing is done.
 """
 from __future__ import annotations
