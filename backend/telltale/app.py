@@ -5,7 +5,7 @@ from importlib.metadata import version
 
 from flask import Flask, jsonify
 
-from . import dashboard, health, web_headers
+from . import dashboard, health, stopping, web_headers
 from .accounts import pages as account_pages
 from .api import errors as api_errors
 from .api import rate_limits
@@ -38,6 +38,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     rate_limits.init_app(app, svc)
     web_headers.init_app(app)
     hub = Hub(settings.redis_url)
+    # A stopping process would otherwise wait out the server's graceful timeout for its sockets.
+    stopping.on_stop(app, hub.leave)
     live_socket.init_app(app, svc, hub)
     writer = HitWriter(svc.redis, svc.spool, lambda: enqueue_drain(svc.redis, settings.queue_name))
     svc.on_close(writer.close)

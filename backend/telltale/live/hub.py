@@ -4,6 +4,8 @@ The hub carries no events, only wake-ups: each socket reads its user's stream it
 can lose its Redis connection, resubscribe, and wake everyone once, and no socket misses an event.
 The same subscription hears revoked tokens (revocations.py): their sockets are woken to close.
 A revocation announced while the hub is resubscribing is missed; that socket lasts until it reconnects.
+When the process stops, `leave` wakes every socket to close with "going away": a client reconnects
+with its last event id, to another node or to this one restarted, and misses nothing.
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ class Hub:
         self._tokens: dict[threading.Event, int] = {}
         self._revoked: set[threading.Event] = set()
         self._owner_pid: int | None = None
+        self._leaving = False
 
     def register(self, user_id: int, token_id: int, waker: threading.Event) -> None:
         with self._lock:
@@ -54,6 +57,16 @@ class Hub:
                     del self._sockets[user_id]
             self._tokens.pop(waker, None)
             self._revoked.discard(waker)
+
+    @property
+    def leaving(self) -> bool:
+        """Whether this process is stopping: its sockets close, and a new one is closed once ready."""
+        return self._leaving
+
+    def leave(self) -> None:
+        """Wake every socket to close: the process is stopping, and would otherwise wait for them."""
+        self._leaving = True
+        self._wake(None)
 
     def count(self) -> int:
         with self._lock:

@@ -7,7 +7,8 @@ Protocol (also in the README):
   close codes: 4400 first message malformed, including a last_event_id that is no stream id
             (reconnect without it), 4401 token unknown or revoked (also when it is revoked
             while the socket is open), 4408 no auth in time,
-            1011 server trouble (reconnect with your last id).
+            1001 the server is stopping or restarting, 1011 server trouble (for both, reconnect
+            with your last id).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from . import stream
 from .hub import Hub
 
 AUTH_SECONDS = 10
+GOING_AWAY = 1001
 MAX_CLIENT_MESSAGE = 4096
 
 
@@ -94,6 +96,9 @@ def _stream(ws, svc: Services, hub: Hub, user_id: int, token_id: int, last_id: s
         ws.send(json.dumps({"type": "ready", "last_event_id": last_id}))
         while ws.connected:
             last_id = _send_new(ws, svc, user_id, last_id)
+            if hub.leaving:
+                # After sending what the stream holds: the client resumes after the last of it.
+                raise Refused(GOING_AWAY, "the server is stopping; reconnect with your last event id")
             waker.wait(svc.settings.ws_ping_seconds)
             waker.clear()
             if hub.revoked(waker):

@@ -23,9 +23,12 @@ from __future__ import annotations
 import logging
 import re
 import time
+from contextlib import contextmanager
 
 import gevent
 from gunicorn.workers.ggevent import GeventWorker
+
+from .. import stopping
 
 log = logging.getLogger(__name__)
 # gunicorn's defaults (limit_request_line, limit_request_fields): past them it answers 414 or 431.
@@ -47,6 +50,11 @@ SINGLETONS = frozenset(("HTTP_HOST", "HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH",
 # Rare on a tracking request, and only gunicorn knows what to make of them: a body's coding, an
 # expectation (417 or 100 Continue), and the scheme headers it weighs against X-Forwarded-Proto.
 RARE = frozenset(("HTTP_TRANSFER_ENCODING", "HTTP_EXPECT", "HTTP_X_FORWARDED_PROTOCOL", "HTTP_X_FORWARDED_SSL"))
+# Once the process is told to stop, a connection that has waited this long for its next request is
+# closed, where gunicorn would wait out graceful_timeout (10 s) for each. Not at once: a client
+# that has just connected may have its request on the way.
+LEAVING_GRACE = 0.5
+LEAVING_EVERY = 0.25
 # Serialised heads of HotPath.CONSTANT_HEADERS, module-level lists that live as long as the
 # process: their ids are safe keys.
 _heads: dict[tuple[str, int, bool], bytes] = {}
@@ -54,6 +62,12 @@ _heads: dict[tuple[str, int, bool], bytes] = {}
 
 class TrackingWorker(GeventWorker):
     _idle: IdleConnections | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # gunicorn's own connections waiting for their next request: since when, and the wait's timeout.
+        self._waiting: dict[gevent.Greenlet, tuple[float, gevent.Timeout]] = {}
+        self._leaving = False
 
     def handle(self, listener, client, addr):
         # Imported here, in the worker after gevent has patched the standard library: gunicorn's
@@ -70,6 +84,50 @@ class TrackingWorker(GeventWorker):
         pending = serve_hot(client, addr, hot, self._idle)
         if pending is not None:
             super().handle(listener, Replayed(client, pending), addr)
+
+    def timeout_ctx(self):
+        # gunicorn's wait for a connection's next request, its keep-alive: the same, but ended early
+        # when the process stops.
+        return self._waiting_for_request()
+
+    @contextmanager
+    def _waiting_for_request(self):
+        waiter = gevent.getcurrent()
+        timeout = gevent.Timeout(self.cfg.keepalive, False)
+        self._waiting[waiter] = (time.monotonic(), timeout)
+        try:
+            with timeout:
+                yield
+        finally:
+            self._waiting.pop(waiter, None)
+
+    def handle_exit(self, sig, frame):
+        """SIGTERM, a graceful stop or restart: answer what is under way, and let nothing else hold the process.
+
+        gunicorn stops accepting, then waits up to graceful_timeout while any connection is open,
+        and the extension's websocket and keep-alive connections always are: every stop took the
+        full 10 s. Requests being answered still finish.
+        """
+        super().handle_exit(sig, frame)
+        if not self._leaving:
+            self._leaving = True
+            gevent.spawn(self._leave)  # out of the signal handler
+
+    def _leave(self) -> None:
+        stopping.begin(self.wsgi)  # the app closes its websockets
+        if self._idle is not None:
+            self._idle.leave(LEAVING_GRACE)
+        # Until the process exits: a connection accepted before gunicorn closed its listeners (it
+        # looks once a second), or one between two requests, is closed in its turn.
+        while True:
+            now = time.monotonic()
+            if self._idle is not None:
+                self._idle.close_idle(now)
+            for waiter, (since, timeout) in list(self._waiting.items()):
+                if now - since > LEAVING_GRACE:
+                    # As if its keep-alive had run out: gunicorn closes the connection quietly.
+                    waiter.kill(timeout, block=False)
+            gevent.sleep(LEAVING_EVERY)
 
 
 class IdleConnections:
@@ -89,6 +147,13 @@ class IdleConnections:
     def __init__(self, keepalive: float):
         self.keepalive = keepalive
         self._since: dict = {}
+        # Set when the process stops: each answer then closes its connection.
+        self.leaving = False
+
+    def leave(self, grace: float) -> int:
+        """The process is stopping: close connections waiting longer than `grace`, from now on."""
+        self.leaving, self.keepalive = True, min(self.keepalive, grace)
+        return self.close_idle(time.monotonic())
 
     def waiting(self, sock) -> None:
         self._since[sock] = time.monotonic()
@@ -141,7 +206,7 @@ def serve_hot(sock, addr, hot, idle: IdleConnections | None) -> bytes | None:
             if environ is None:
                 return _handed_over(sock, buffer)
             buffer = buffer[end + 4:]
-            keep = environ.pop("telltale.keep_alive")
+            keep = environ.pop("telltale.keep_alive") and not idle.leaving
             idle.answering(sock)
             answer = _respond(hot, environ, keep)
             idle.waiting(sock)
@@ -158,6 +223,8 @@ def serve_hot(sock, addr, hot, idle: IdleConnections | None) -> bytes | None:
 
 
 class _NeverIdle:
+    leaving = False
+
     def waiting(self, sock) -> None:
         pass
 
