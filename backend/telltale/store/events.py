@@ -19,7 +19,7 @@ from .models import CLICK, AppriseUrl, Event, PushSubscription, User
 
 # SQLite's own default limit of parameters in one statement since 3.32 (builds may allow more).
 SQLITE_PARAMETERS = 32766
-# Rows in one SQLite INSERT at most. Its prepared statement is kept (statement_rows), about 1 MB a
+# Rows in one SQLite INSERT at most. Its prepared statement is kept (statement_rows), about 1 MB for
 # 512 rows; of a 2,000-hit chunk, 1,024-row statements stored no faster (`make bench`, worker, 2 pairs)
 # and left the worker 2-3 MB larger after 55,000 hits.
 SQLITE_ROWS = 512
