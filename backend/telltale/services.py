@@ -1,6 +1,7 @@
 """The long-lived things a process needs, made once by the factory and kept on the app."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -47,6 +48,8 @@ class Services:
     _vapid: VapidKey | None = field(default=None, repr=False)
     _content_keys: ContentKeys | None = field(default=None, repr=False)
     _optout_hasher: AddressHasher | None = field(default=None, repr=False)
+    # Set once this process is asked to stop: a long job (a drain) hands over at its next safe point.
+    stopping: threading.Event = field(default_factory=threading.Event, repr=False)
     # What else this process started on these services and stops with them (the app's hit writer).
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 

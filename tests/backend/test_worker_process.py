@@ -1,8 +1,10 @@
 """A worker killed in the middle of storing hits loses none of them and doubles none."""
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
+import time
 from contextlib import contextmanager
 
 import psycopg
@@ -10,6 +12,8 @@ from sqlalchemy import func, select
 
 from telltale import queue
 from telltale.store.models import Event
+from telltale.tracking.hits import hit_id
+from telltale.worker.ingest import CHUNK
 
 from .helpers import make_user, path_of, register
 from .processes import start, stop, wait_for
@@ -83,3 +87,41 @@ def test_a_running_worker_runs_scheduled_jobs_itself_without_a_forked_scheduler(
         assert children == []
     finally:
         stop(worker)
+
+
+def test_a_worker_told_to_stop_mid_backlog_hands_over_after_its_chunk(client, services, settings):
+    auth, _ = make_user(services)
+    message = register(client, auth)
+    client.get(path_of(message["pixel_url"]))
+    [raw] = services.redis.lpop(queue.HITS_KEY, 1)
+    record = json.loads(raw)
+    # A backlog that takes the worker seconds: the same open again and again, each a hit of its own.
+    backlog = 20 * CHUNK
+    copies = [json.dumps({**record, "id": hit_id(record["at"] + n / 1000), "at": record["at"] + n / 1000}).encode()
+              for n in range(backlog)]
+    for start_at in range(0, backlog, CHUNK):
+        queue.push_hits(services.redis, copies[start_at:start_at + CHUNK])
+
+    worker = start(settings, "worker")
+    try:
+        wait_for(lambda: services.redis.llen(queue.HITS_KEY) < backlog, 60, "the worker to store a first chunk")
+        asked = time.monotonic()
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+        seconds = time.monotonic() - asked
+    finally:
+        stop(worker)
+    left = services.redis.llen(queue.HITS_KEY)
+    # rq lets the job at hand finish, and a drain's job is the whole list: without being told,
+    # the worker stored all of it before it stopped.
+    assert left > 0, "the worker drained the whole backlog before stopping"
+    assert seconds < 10, f"the worker took {seconds:.1f} s to stop"
+    # What it stored is off the list, what it did not is still on it: none lost, none twice.
+    assert stored(services, message["id"]) + left == backlog
+
+    survivor = start(settings, "worker")
+    try:
+        wait_for(lambda: services.redis.llen(queue.HITS_KEY) == 0, 120, "the next worker to take up the backlog")
+    finally:
+        stop(survivor)
+    assert stored(services, message["id"]) == backlog

@@ -58,7 +58,7 @@ return 0
 
 
 def drain_hits() -> int:
-    """Store hits from the head of the list until it is empty; return how many were new."""
+    """Store hits from the head of the list until it is empty, or the worker is stopping; return how many were new."""
     svc = services()
     conn = svc.redis
     owner = os.urandom(16).hex()
@@ -83,7 +83,9 @@ def drain_hits() -> int:
 def _drain(svc: Services, owner: str) -> int:
     conn = svc.redis
     stored, deadline = 0, time.monotonic() + DRAIN_BUDGET_SECONDS
-    while time.monotonic() < deadline:
+    # Between chunks the list holds exactly what is not stored: a stopping worker hands over there,
+    # and the next drain (drain_hits enqueues it) takes up from the head.
+    while time.monotonic() < deadline and not svc.stopping.is_set():
         raw = _next_chunk(conn)
         if not raw:
             return stored
