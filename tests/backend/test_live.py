@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from rq.registry import ScheduledJobRegistry
+from sqlalchemy import select
 
 from telltale.config import load_settings
+from telltale.store.models import Event
 from telltale.worker.publish import release_held
 
 from .helpers import make_user, path_of, register
@@ -76,6 +78,26 @@ def test_a_click_event_names_the_link(server, client, services, drain, ana):
         event = live.next()
     assert event["type"] == "click" and event["url"] == message["links"][0]["url"] and event["link_index"] == 0
     assert event["popup"]["title"] == "bo@example.test clicked a link in “Q3 quote”"
+
+
+def test_a_repeat_of_the_same_client_is_stored_but_sends_no_event(server, client, services, drain, ana):
+    auth, token, _ = ana
+    message = register(client, auth)
+    same_client = {"REMOTE_ADDR": "10.9.9.9"}
+    with LiveClient(server.url, token) as live:
+        # A mail client that loads the image twice: one open, and one event.
+        client.get(path_of(message["pixel_url"]), environ_base=dict(same_client))
+        client.get(path_of(message["pixel_url"]), environ_base=dict(same_client))
+        drain()
+        first = live.next()
+        client.get(path_of(message["pixel_url"]))  # another reader
+        drain()
+        second = live.next()
+        assert live.nothing_within(0.5)
+    assert (first["open_number"], second["open_number"]) == (1, 2)
+    with services.sessions() as session:
+        repeats = session.scalars(select(Event.repeat).where(Event.message_id == message["id"])).all()
+    assert sorted(repeats) == [False, False, True]
 
 
 def test_a_client_reconnecting_with_its_last_id_gets_exactly_what_it_missed(server, client, services, drain, ana):

@@ -6,16 +6,17 @@ Run from the repository root:
 
 It starts a Redis of its own, a SQLite database in a temporary TELLTALE_HOME, `telltale serve`
 (default worker count) and one `telltale worker`, all on 127.0.0.1, and stops them on the way out.
-One user, one message; hits go out one at a time on a keep-alive connection, and each event is
-matched to its hit by the time the server stamped on the hit (its `at`), which falls between the
-moment the request went out and the moment its answer came back: repeats of one client's open
-share an `open_number`, so that cannot tell them apart.
+One user, one message; hits go out one at a time on a keep-alive connection, each with a
+User-Agent of its own, so each is a reader's open: one client's repeats within 30 s send no
+event. Each event is matched to its hit by the time the server stamped on the hit (its `at`),
+which falls between the moment the request went out and the moment its answer came back.
 """
 from __future__ import annotations
 
 import argparse
 import bisect
 import http.client
+import itertools
 import json
 import os
 import platform
@@ -35,6 +36,8 @@ from .harness import Deadline, Stack, path_of, register_message, summary
 RUN_BUDGET_SECONDS = 170
 # After the last hit, how long the stragglers may take before they count as lost.
 ARRIVAL_GRACE_SECONDS = 30
+# A User-Agent for each hit, warm-up included: each hit is a reader of its own.
+_readers = itertools.count(1)
 
 
 class Listener(threading.Thread):
@@ -162,7 +165,7 @@ def _fire(host: str, port: int, path: str, hits: int, interval: float, deadline:
             if pause > 0:
                 time.sleep(pause)
             at, wall_from = time.perf_counter(), time.time()
-            connection.request("GET", path, headers={"User-Agent": "telltale-bench"})
+            connection.request("GET", path, headers={"User-Agent": f"telltale-bench/{next(_readers)}"})
             response = connection.getresponse()
             response.read()
             sent.append(Sent(at, wall_from, time.time(), (time.perf_counter() - at) * 1000))

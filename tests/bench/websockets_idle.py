@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import itertools
 import json
 import time
 from pathlib import Path
@@ -27,6 +28,7 @@ USERS = 1_000
 OPENING_AT_ONCE = 100
 FILES = 25_000
 LATENCY_HITS = 20
+_readers = itertools.count(1)
 CEILING_MB = 600
 # Time for the server to finish with the last handshakes before its memory is read.
 SETTLE_SECONDS = 2.0
@@ -148,7 +150,8 @@ def _pixel(stack: Stack, path: str) -> None:
     host, port = stack.settings.bind.rsplit(":", 1)
     connection = http.client.HTTPConnection(host, int(port), timeout=10)
     try:
-        connection.request("GET", path, headers={"User-Agent": "telltale-bench"})
+        # A reader of its own each time: one client's repeats within 30 s send no event.
+        connection.request("GET", path, headers={"User-Agent": f"telltale-bench/{next(_readers)}"})
         connection.getresponse().read()
     finally:
         connection.close()

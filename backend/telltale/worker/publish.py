@@ -33,7 +33,12 @@ def preferences(users: dict[int, Any]) -> dict[int, Preferences]:
 
 
 def publish(svc: Services, rows: list[dict], messages: dict[int, Any], prefs: dict[int, Preferences]) -> None:
-    """Append one live event per stored row, oldest first, deciding its popup on the way.
+    """Append a live event for each stored row but repeats, oldest first, deciding its popup on the way.
+
+    A repeat (the same client again within seconds, batch.REPEAT_WINDOW) counts nowhere and never
+    pops up: as an event it only pushed the news out of a user's stream, whose history is bounded,
+    and of the extension's recent list. A client reloading the image in a loop did both. Stored,
+    it stays on the dashboard with its reason.
 
     A few round trips to Redis whatever the number of rows: the once-a-day notices, the popup
     decisions in one script call, then the events.
@@ -46,7 +51,7 @@ def publish(svc: Services, rows: list[dict], messages: dict[int, Any], prefs: di
     pending: list[popups.Event] = []
     events: list[tuple[int, dict]] = []
     finishers: list[tuple[str, Finish]] = []
-    for row in sorted(rows, key=lambda r: r["occurred_at"]):
+    for row in sorted((row for row in rows if not row.get("repeat")), key=lambda r: r["occurred_at"]):
         message = messages[row["message_id"]]
         counted = counts(row["source"], bool(row.get("repeat")))
         if counted and row["kind"] == "open":
