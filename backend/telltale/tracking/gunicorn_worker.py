@@ -119,15 +119,22 @@ class TrackingWorker(GeventWorker):
             self._idle.leave(LEAVING_GRACE)
         # Until the process exits: a connection accepted before gunicorn closed its listeners (it
         # looks once a second), or one between two requests, is closed in its turn.
+        loop = gevent.get_hub().loop
         while True:
             now = time.monotonic()
             if self._idle is not None:
                 self._idle.close_idle(now)
             for waiter, (since, timeout) in list(self._waiting.items()):
                 if now - since > LEAVING_GRACE:
-                    # As if its keep-alive had run out: gunicorn closes the connection quietly.
-                    waiter.kill(timeout, block=False)
+                    loop.run_callback(self._end_wait, waiter, timeout)
             gevent.sleep(LEAVING_EVERY)
+
+    def _end_wait(self, waiter: gevent.Greenlet, timeout: gevent.Timeout) -> None:
+        # Run by the hub, as gevent's own kill is, but only if the connection still waits in the same
+        # wait: its request may have arrived since, and the timeout would land in its answering.
+        # As if its keep-alive had run out: gunicorn closes the connection quietly.
+        if self._waiting.get(waiter, (0.0, None))[1] is timeout:
+            waiter.throw(timeout)
 
 
 class IdleConnections:
