@@ -157,10 +157,10 @@ class IdleConnections:
         # Set when the process stops: each answer then closes its connection.
         self.leaving = False
 
-    def leave(self, grace: float) -> int:
-        """The process is stopping: close connections waiting longer than `grace`, from now on."""
+    def leave(self, grace: float) -> None:
+        """The process is stopping: each answer closes its connection, and `close_idle` closes those
+        waiting longer than `grace`."""
         self.leaving, self.keepalive = True, min(self.keepalive, grace)
-        return self.close_idle(time.monotonic())
 
     def waiting(self, sock) -> None:
         self._since[sock] = time.monotonic()

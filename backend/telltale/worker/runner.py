@@ -38,15 +38,15 @@ SCHEDULE_EVERY = 1  # whole seconds: rq sets its lock's expiry from it
 class _Worker(SimpleWorker):
     """rq's in-process worker that records a stop request where the restart loop can see it."""
 
-    def __init__(self, *args, stop: threading.Event, stopping: threading.Event, **kwargs):
+    def __init__(self, *args, stop: threading.Event, **kwargs):
         super().__init__(*args, **kwargs)
-        self._stop, self._stopping = stop, stopping
+        self._stop = stop
 
     def request_stop(self, signum, frame):
-        self._stop.set()
         # rq lets the job at hand finish: a drain of a long backlog would hold the stop for up to a
-        # minute. Told, it hands over after the chunk it is storing (worker/ingest.py).
-        self._stopping.set()
+        # minute. The event is the services' own, so the drain hands over after the chunk it is
+        # storing (worker/ingest.py).
+        self._stop.set()
         super().request_stop(signum, frame)
 
     def subscribe(self):
@@ -83,7 +83,7 @@ def _run(svc: Services, burst: bool) -> None:
     # full passes, which otherwise stall a hit's event by 40-60 ms now and then.
     gc.collect()
     gc.freeze()
-    stop, delay = threading.Event(), RECONNECT_FIRST
+    stop, delay = svc.stopping, RECONNECT_FIRST
     scheduler = _Scheduler([svc.settings.queue_name], connection=svc.redis, interval=SCHEDULE_EVERY)
     if burst:
         scheduler.once()
@@ -109,8 +109,7 @@ def _work(svc: Services, stop: threading.Event, burst: bool) -> None:
     worker = None
     try:
         # rq asks Redis for this connection's address as it builds the worker: inside the try.
-        worker = _Worker([Queue(svc.settings.queue_name, connection=svc.redis)], connection=svc.redis, stop=stop,
-                         stopping=svc.stopping)
+        worker = _Worker([Queue(svc.settings.queue_name, connection=svc.redis)], connection=svc.redis, stop=stop)
         worker.work(burst=burst, logging_level="WARNING")
     except redis.RedisError as exc:
         log.warning("lost Redis while working: %s", exc)
